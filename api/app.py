@@ -1,0 +1,90 @@
+"""The lab's mini-API: liveness, readiness, and a live view of the database it uses.
+
+Served from this folder as in the lab statement: ``uvicorn app:app``.
+Configuration: ``DATABASE_URL``, a libpq URL such as ``postgresql://demo:demo@db:5432/demo``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from database import Database, DatabaseUnavailable
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+
+class Health(BaseModel):
+    status: str = "ok"
+
+
+class Ready(BaseModel):
+    status: str = "ok"
+    database: str = "ok"
+
+
+class Unavailable(BaseModel):
+    status: str = "unavailable"
+    database: str
+
+
+class DatabaseInfo(BaseModel):
+    database: str
+    user: str
+    server_version: str
+    host: str
+    port: int
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database pool for the app's lifetime; it may start while the database is down."""
+    app.state.db = Database(os.environ.get("DATABASE_URL"))
+    await app.state.db.open()
+    try:
+        yield
+    finally:
+        await app.state.db.close()
+
+
+app = FastAPI(title="simple-api", summary="The TP1 mini-API", lifespan=lifespan)
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+DB = Annotated[Database, Depends(get_db)]
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"model": Unavailable}}
+
+
+@app.exception_handler(DatabaseUnavailable)
+async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+    body = Unavailable(database=str(exc))
+    return JSONResponse(body.model_dump(), status_code=503)
+
+
+@app.get("/health")
+def health() -> Health:
+    """Liveness: the process answers. Never touches the database."""
+    return Health()
+
+
+@app.get("/ready", responses=UNAVAILABLE)
+async def ready(db: DB) -> Ready:
+    """Readiness: the database answers ``SELECT 1``; 503 with the reason otherwise."""
+    await db.fetch_one("SELECT 1")
+    return Ready()
+
+
+@app.get("/db", responses=UNAVAILABLE)
+async def database_info(db: DB) -> DatabaseInfo:
+    """What lab step 6 asks of psql, live: the database, the user, the server, the address."""
+    row = await db.fetch_one(
+        'SELECT current_database() AS database, current_user AS "user", version() AS server_version'
+    )
+    host, port = db.target()
+    return DatabaseInfo(**row, host=host, port=port)

@@ -1,0 +1,103 @@
+"""The API's link to PostgreSQL: a connection pool that says why it cannot connect.
+
+The pool is opened without waiting, so the API starts (and /health answers) while
+the database is still down; it keeps reconnecting in the background and checks
+each connection before handing it out, so an outage heals without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+# How long a request may wait for the database before it is answered 503.
+# Kept under 3 s so that /ready and /db fail fast, never hang.
+REQUEST_TIMEOUT = 2.0
+# A background reconnection gives up after this long; the next request starts a
+# fresh one (first try at once), so recovery never waits on a long backoff.
+RECONNECT_TIMEOUT = 5.0
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot answer now; the message is a short, password-free reason."""
+
+
+def short_reason(exc: BaseException) -> str:
+    """The first line of a driver error, which names the host, port and cause."""
+    lines = str(exc).strip().splitlines()
+    text = " ".join(lines[0].split()) if lines else ""
+    return text or type(exc).__name__
+
+
+class Database:
+    """A pool to one libpq URL, or no pool at all when the URL is not set."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url or None
+        self.last_error: str | None = None
+        self.pool: AsyncConnectionPool | None = None
+
+    def _connection_class(self) -> type[psycopg.AsyncConnection]:
+        """A connection class that records on this object why connecting failed."""
+        database = self
+
+        class TrackedConnection(psycopg.AsyncConnection):
+            @classmethod
+            async def connect(cls, *args: Any, **kwargs: Any) -> TrackedConnection:
+                try:
+                    conn = await super().connect(*args, **kwargs)
+                except psycopg.Error as exc:
+                    database.last_error = short_reason(exc)
+                    raise
+                database.last_error = None
+                return conn
+
+        return TrackedConnection
+
+    async def open(self) -> None:
+        """Start connecting in the background; never blocks on the database."""
+        if self.url is None:
+            return
+        self.pool = AsyncConnectionPool(
+            self.url,
+            connection_class=self._connection_class(),
+            kwargs={"connect_timeout": 2, "application_name": "simple-api"},
+            min_size=1,
+            max_size=4,
+            open=False,
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=RECONNECT_TIMEOUT,
+            name="simple-api",
+        )
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+    def target(self) -> tuple[str, int]:
+        """The host and port the API connects to, as the URL names them."""
+        params = conninfo_to_dict(self.url or "")
+        return str(params.get("host") or "localhost"), int(params.get("port") or 5432)
+
+    async def fetch_one(self, query: str) -> dict[str, Any]:
+        """Run one query and return its first row by column, or raise DatabaseUnavailable."""
+        if self.pool is None:
+            raise DatabaseUnavailable("DATABASE_URL is not set")
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT + 0.5):
+                async with self.pool.connection(timeout=REQUEST_TIMEOUT) as conn:
+                    cursor = await conn.cursor(row_factory=dict_row).execute(query)
+                    return await cursor.fetchone() or {}
+        except TimeoutError:
+            raise DatabaseUnavailable(f"no answer within {REQUEST_TIMEOUT:g} s") from None
+        except PoolTimeout:
+            reason = self.last_error or f"no connection within {REQUEST_TIMEOUT:g} s"
+            raise DatabaseUnavailable(reason) from None
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(short_reason(exc)) from None

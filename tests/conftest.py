@@ -1,0 +1,41 @@
+"""Shared fixtures: the engine check (skip outside CI, fail in CI) and a throwaway PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from helpers import Container, docker, engine_problem, free_port, unique_name
+
+POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "postgres:16")
+
+
+@pytest.fixture(scope="session")
+def engine() -> None:
+    """Skip tests that need Docker when no engine answers; in CI that is an error instead."""
+    problem = engine_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs a Docker engine and none answers: {problem}", pytrace=False)
+    pytest.skip(f"no Docker engine: {problem}")
+
+
+@pytest.fixture
+def postgres(engine: None) -> Iterator[Container]:
+    """A PostgreSQL container of POSTGRES_IMAGE on a free 127.0.0.1 port, removed afterwards."""
+    name = unique_name("tp1-test-pg")
+    port = free_port()
+    docker(
+        "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5432",
+        "-e", "POSTGRES_USER=demo", "-e", "POSTGRES_PASSWORD=demo", "-e", "POSTGRES_DB=demo",
+        POSTGRES_IMAGE,
+    )  # fmt: skip
+    container = Container(name=name, port=port)
+    try:
+        container.wait_accepting()
+        yield container
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True, check=False)

@@ -1,0 +1,103 @@
+"""Small tools for the tests: run docker, find a free port, poll with a bound, show logs."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import psycopg
+
+T = TypeVar("T")
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a docker command and capture its output; with check, fail showing its stderr."""
+    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}"
+        )
+    return result
+
+
+def engine_problem() -> str | None:
+    """None when a Docker engine answers, else a one-line reason."""
+    try:
+        result = docker("version", "--format", "{{.Server.Version}}", check=False)
+    except FileNotFoundError:
+        return "the docker command is not installed"
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        return lines[-1] if lines else "docker version failed"
+    return None
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (SO_REUSEADDR, as servers bind, so TIME_WAIT is no bar)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float,
+    what: str,
+    on_timeout: Callable[[], str] = lambda: "",
+    interval: float = 0.2,
+) -> T:
+    """Call probe until it returns something truthy; fail after timeout with on_timeout()'s text."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            result = probe()
+        except Exception as exc:  # a probe may fail while the thing starts
+            last = exc
+        else:
+            if result:
+                return result
+            last = result
+        time.sleep(interval)
+    raise AssertionError(
+        f"timed out after {timeout:g} s waiting for {what} (last: {last!r})\n{on_timeout()}"
+    )
+
+
+@dataclass
+class Container:
+    """A throwaway PostgreSQL container with credentials demo/demo/demo."""
+
+    name: str
+    port: int
+
+    def url(self, password: str = "demo") -> str:
+        return f"postgresql://demo:{password}@127.0.0.1:{self.port}/demo"
+
+    def logs(self) -> str:
+        result = docker("logs", "--tail", "50", self.name, check=False)
+        return f"--- docker logs {self.name} ---\n{result.stdout}{result.stderr}"
+
+    def accepts(self) -> bool:
+        with psycopg.connect(self.url(), connect_timeout=2) as conn:
+            return conn.execute("SELECT 1").fetchone() == (1,)
+
+    def wait_accepting(self, timeout: float = 60) -> None:
+        """Wait until a TCP client can log in (not just the init-time Unix socket)."""
+        wait_until(
+            self.accepts,
+            timeout=timeout,
+            what=f"{self.name} to accept TCP logins",
+            on_timeout=self.logs,
+        )
