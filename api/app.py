@@ -6,6 +6,7 @@ Configuration: ``DATABASE_URL``, a libpq URL such as ``postgresql://demo:demo@db
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from database import Database, DatabaseUnavailable
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from healthcheck import QuietHealthchecks
 from pydantic import BaseModel
 
 
@@ -40,17 +42,19 @@ class DatabaseInfo(BaseModel):
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(application: FastAPI) -> AsyncIterator[None]:
     """Open the database pool for the app's lifetime; it may start while the database is down."""
-    app.state.db = Database(os.environ.get("DATABASE_URL"))
-    await app.state.db.open()
+    application.state.db = Database(os.environ.get("DATABASE_URL"))
+    await application.state.db.open()
     try:
         yield
     finally:
-        await app.state.db.close()
+        await application.state.db.close()
 
 
 app = FastAPI(title="simple-api", summary="The TP1 mini-API", lifespan=lifespan)
+# Keep the access log for people: successful container healthchecks are left out.
+logging.getLogger("uvicorn.access").addFilter(QuietHealthchecks())
 
 
 def get_db(request: Request) -> Database:

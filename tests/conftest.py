@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from helpers import Container, docker, engine_problem, free_port, unique_name
+from helpers import Container, Kit, docker, engine_problem, free_port, unique_name
 
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "postgres:16")
 
@@ -28,14 +28,41 @@ def postgres(engine: None) -> Iterator[Container]:
     """A PostgreSQL container of POSTGRES_IMAGE on a free 127.0.0.1 port, removed afterwards."""
     name = unique_name("tp1-test-pg")
     port = free_port()
+    credentials = [
+        "-e",
+        "POSTGRES_USER=demo",
+        "-e",
+        "POSTGRES_PASSWORD=demo",
+        "-e",
+        "POSTGRES_DB=demo",
+    ]
     docker(
-        "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5432",
-        "-e", "POSTGRES_USER=demo", "-e", "POSTGRES_PASSWORD=demo", "-e", "POSTGRES_DB=demo",
-        POSTGRES_IMAGE,
-    )  # fmt: skip
+        "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5432", *credentials, POSTGRES_IMAGE
+    )
     container = Container(name=name, port=port)
     try:
         container.wait_accepting()
         yield container
     finally:
         subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def stack(engine: None) -> Iterator[Kit]:
+    """A stack started with `invoke up` in a throwaway project, cleaned up after the module."""
+    kit = Kit.fresh()
+    try:
+        kit.up_output = kit.ok("up")
+        yield kit
+    finally:
+        kit.teardown()
+
+
+@pytest.fixture
+def kit(engine: None) -> Iterator[Kit]:
+    """A throwaway project with nothing started, cleaned up after the test."""
+    kit = Kit.fresh()
+    try:
+        yield kit
+    finally:
+        kit.teardown()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import psycopg
@@ -101,3 +106,94 @@ class Container:
             what=f"{self.name} to accept TCP logins",
             on_timeout=self.logs,
         )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def http_get(url: str, timeout: float = 5) -> tuple[int, str]:
+    """Status and body of a real HTTP GET; raises OSError when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (local http)
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@dataclass
+class Kit:
+    """The kit as a user runs it, `invoke TASK`, in a throwaway Compose project of its own:
+    unique project and image names, free ports, so it never meets a user's stack."""
+
+    project: str
+    api_port: int
+    db_port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    up_output: str = ""
+
+    @classmethod
+    def fresh(cls) -> Kit:
+        return cls(project=unique_name("tp1test"), api_port=free_port(), db_port=free_port())
+
+    @property
+    def image(self) -> str:
+        return f"{self.project}-api"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "COMPOSE_PROJECT_NAME": self.project,
+            "API_PORT": str(self.api_port),
+            "DB_PORT": str(self.db_port),
+            "API_IMAGE": self.image,
+            **self.extra_env,
+        }
+
+    def invoke(self, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+        """Run `invoke ARGS` from the top level, as a user types it; never raises on failure."""
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=ROOT,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+
+    def ok(self, *args: str, **env: str) -> str:
+        """Run `invoke ARGS`, assert it succeeded, and return its output."""
+        result = self.invoke(*args, **env)
+        assert result.returncode == 0, f"invoke {' '.join(args)} -> {result.returncode}\n" + (
+            result.stdout + result.stderr
+        )
+        return result.stdout + result.stderr
+
+    def get(self, path: str) -> tuple[int, str]:
+        return http_get(f"http://127.0.0.1:{self.api_port}{path}")
+
+    def compose_logs(self) -> str:
+        result = subprocess.run(
+            ["docker", "compose", "logs", "--tail", "40"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return f"--- docker compose logs ({self.project}) ---\n{result.stdout}{result.stderr}"
+
+    def teardown(self) -> None:
+        """Remove all the project made, even after a failure: `invoke clean`, then make sure."""
+        self.invoke("clean")
+        subprocess.run(
+            ["docker", "compose", "down", "-v", "--remove-orphans"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            check=False,
+        )
+        docker("rm", "-f", self.image, check=False)
+        docker("image", "rm", self.image, check=False)

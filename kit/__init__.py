@@ -1,0 +1,1 @@
+"""Helpers behind tasks.py: settings, read-only Docker queries, and the deliberate break."""

@@ -1,0 +1,48 @@
+"""The kit's settings, read as Compose reads them: environment, then .env, then defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+from invoke import Exit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def port_number(raw: str | int, name: str) -> int:
+    """A TCP port from a setting or an option, or one line saying what is wrong."""
+    raw = str(raw).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        where = "" if name.startswith("--") else " (set in the environment or in .env)"
+        raise Exit(f"{name} must be a TCP port number (1-65535), not {raw!r}{where}.", code=2)
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_port: int
+    db_port: int
+    api_image: str
+    postgres_user: str
+    postgres_db: str
+    build_args: dict[str, str]
+
+    @property
+    def run_container(self) -> str:
+        """`invoke run` names its container after the image: `docker run --name simple-api`."""
+        return self.api_image.split(":", 1)[0].replace("/", "-")
+
+
+def load() -> Settings:
+    values: dict[str, str | None] = {**dotenv_values(ROOT / ".env"), **os.environ}
+    return Settings(
+        api_port=port_number(values.get("API_PORT") or 8000, "API_PORT"),
+        db_port=port_number(values.get("DB_PORT") or 5432, "DB_PORT"),
+        api_image=values.get("API_IMAGE") or "simple-api",
+        postgres_user=values.get("POSTGRES_USER") or "demo",
+        postgres_db=values.get("POSTGRES_DB") or "demo",
+        build_args={k: v for k in ("PYTHON_IMAGE", "UV_IMAGE") if (v := values.get(k))},
+    )

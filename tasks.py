@@ -1,0 +1,404 @@
+"""One Invoke task per step of TP1 (CSC 8613): `invoke --list`, then `invoke --help TASK`.
+
+Every task prints the docker command it runs before running it, so the lab's
+commands stay visible; `invoke --dry TASK` prints them without running anything.
+Settings (ports, project name, images) come from the environment or from .env.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from invoke import Context, Exit, Result, task
+
+from kit import docker
+from kit.breakage import broken_copy
+from kit.http import get, pretty
+from kit.settings import ROOT, Settings, load, port_number
+
+# Compose and `docker build .` work from the top level, wherever invoke was typed.
+os.chdir(ROOT)
+
+SERVICE_HELP = "a service of docker-compose.yml: api or db"
+# The label api/Dockerfile puts on the kit's images.
+KIT_LABEL = "tp1-lab-kit.image=api"
+
+
+def sh(c: Context, *words: str, pty: bool = False) -> Result:
+    """Show and run a command given as words, quoted for the shell exactly as shown."""
+    return c.run(shlex.join(words), echo=True, warn=True, pty=pty)
+
+
+def dry(c: Context) -> bool:
+    return bool(c.config.run.dry)
+
+
+def succeed(result: Result, what: str) -> None:
+    """Stop with one line when a shown command failed (its own output is above)."""
+    if result.failed:
+        raise Exit(f"{what} failed (exit {result.exited}): see the output above.", result.exited)
+
+
+def ready(c: Context) -> Settings:
+    """The settings, after checking that the engine and Compose answer (not under --dry)."""
+    settings = load()
+    if not dry(c):
+        docker.require_engine()
+    return settings
+
+
+def free_stack_ports(settings: Settings, task_name: str) -> None:
+    """The stack's ports must be free, unless this project's own containers hold them."""
+    running = {s for s, row in docker.containers().items() if row.get("State") == "running"}
+    if "api" not in running:
+        docker.require_port(settings.api_port, "API_PORT", task_name)
+    if "db" not in running:
+        docker.require_port(settings.db_port, "DB_PORT", task_name)
+
+
+def build_command(settings: Settings, context: str = ".", dockerfile: str = "api/Dockerfile"):
+    args = [word for k, v in settings.build_args.items() for word in ("--build-arg", f"{k}={v}")]
+    return ["docker", "build", "-f", dockerfile, "-t", settings.api_image, *args, context]
+
+
+def service_container(service: str) -> str:
+    return docker.require_service(service, running=False)["Name"]
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@task
+def doctor(c: Context) -> None:
+    """Lab step 1: check that Docker is ready for the lab, and say how to fix what is not."""
+    settings = load()
+    problems: list[str] = []
+
+    def report(ok: bool, text: str, fix: str = "") -> None:
+        print(f"[{'ok' if ok else '!!'}] {text}")
+        if not ok:
+            print(f"     fix: {fix}")
+            problems.append(text)
+
+    engine = docker.engine_problem()
+    version = docker.query("version", "--format", "{{.Server.Version}}").stdout.strip()
+    report(
+        engine is None,
+        f"Docker engine {version or 'not reachable: ' + str(engine)}",
+        docker.ENGINE_FIX,
+    )
+    compose = docker.compose_problem()
+    compose_version = docker.query("compose", "version", "--short").stdout.strip()
+    report(
+        compose is None,
+        f"Docker Compose v2 {compose_version or 'missing: ' + str(compose)}",
+        "install the Compose v2 plugin, so that `docker compose version` works",
+    )
+    ours = docker.containers() if engine is None and compose is None else {}
+    for service, port, variable in (
+        ("api", settings.api_port, "API_PORT"),
+        ("db", settings.db_port, "DB_PORT"),
+    ):
+        if ours.get(service, {}).get("State") == "running":
+            report(True, f"port {port} ({variable}) is used by this stack's {service}")
+        else:
+            report(
+                not docker.port_in_use(port),
+                f"port {port} ({variable}) is free on 127.0.0.1",
+                f"stop what uses it, or set {variable}={port + 1} in .env",
+            )
+    if problems:
+        raise Exit(f"{len(problems)} problem(s): fix them as shown above.", 1)
+    print("Ready for the lab: `invoke up` starts the stack.")
+
+
+@task
+def build(c: Context) -> None:
+    """Lab step 3: build the API image (`docker build -f api/Dockerfile -t simple-api .`)."""
+    settings = ready(c)
+    succeed(sh(c, *build_command(settings)), "docker build")
+
+
+@task(help={"port": "port on 127.0.0.1 to publish the API on (default: API_PORT, or 8000)"})
+def run(c: Context, port: str = "") -> None:
+    """Lab step 4: run the image alone (`docker run -d --name simple-api ...`), wait for /health."""
+    settings = ready(c)
+    port = port_number(port, "--port") if port else settings.api_port
+    name = settings.run_container
+    if not dry(c):
+        if not docker.image_exists(settings.api_image):
+            raise Exit(f"No image {settings.api_image}: build it first with `invoke build`.", 1)
+        if docker.inspect(name):
+            raise Exit(f"A container named {name} exists already: remove it with `invoke stop`.", 1)
+        docker.require_port(port, "API_PORT", "run")
+    command = ["docker", "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8000"]
+    succeed(sh(c, *command, settings.api_image), "docker run")
+    if not dry(c):
+        wait_for_health(name, port)
+    print(f"API at http://127.0.0.1:{port}/health; `invoke stop` stops it.")
+
+
+def wait_for_health(container: str, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        if (docker.inspect(container) or {}).get("State", {}).get("Status") == "exited":
+            break
+        time.sleep(0.2)
+    print(docker.logs_tail(container))
+    raise Exit(f"{container} does not answer /health on port {port}: see its logs above.", 1)
+
+
+@task(help={"port": "port of the API on 127.0.0.1 (default: API_PORT, or 8000)"})
+def health(c: Context, port: str = "") -> None:
+    """Lab step 4: GET /health and /ready and print their JSON (as `curl` would)."""
+    port = port_number(port, "--port") if port else load().api_port
+    if dry(c):
+        return
+    for path in ("/health", "/ready"):
+        url = f"http://127.0.0.1:{port}{path}"
+        print(f"GET {url}")
+        try:
+            status, body = get(url)
+        except OSError as exc:
+            raise Exit(
+                f"Nothing answers on 127.0.0.1:{port} ({exc}): start the API with "
+                "`invoke up` (or `invoke run`).",
+                1,
+            ) from None
+        print(f"{status}\n{pretty(body)}")
+        if path == "/health" and status != 200:
+            raise Exit(f"/health answered {status}, not 200: see `invoke logs api`.", 1)
+
+
+@task
+def stop(c: Context) -> None:
+    """Lab step 4: stop and remove the container that `invoke run` started."""
+    name = ready(c).run_container
+    if not dry(c) and not docker.inspect(name):
+        raise Exit(f"No container named {name}: `invoke run` starts one.", 1)
+    succeed(sh(c, "docker", "stop", name), "docker stop")
+    succeed(sh(c, "docker", "rm", name), "docker rm")
+
+
+@task
+def up(c: Context) -> None:
+    """Lab step 5: build and start the stack, and return once db and api are healthy."""
+    settings = ready(c)
+    if not dry(c):
+        free_stack_ports(settings, "up")
+    started = time.monotonic()
+    result = sh(c, "docker", "compose", "up", "-d", "--build", "--wait")
+    if result.failed:
+        explain_unhealthy()
+        raise Exit("The stack did not become healthy: see above, and `invoke logs api`.", 1)
+    if dry(c):
+        return
+    print(f"Stack healthy in {time.monotonic() - started:.1f} s.")
+    print(f"  API:        http://127.0.0.1:{settings.api_port}/health  /ready  /db  /docs")
+    print(
+        f"  PostgreSQL: 127.0.0.1:{settings.db_port}, user {settings.postgres_user}, database "
+        f"{settings.postgres_db} (`invoke psql`)"
+    )
+
+
+def explain_unhealthy() -> None:
+    """For each service not healthy: its state, what its healthcheck said, its last logs."""
+    for service, row in docker.containers().items():
+        if row.get("Health") in ("healthy", "") and row.get("State") == "running":
+            continue
+        info = docker.inspect(row["Name"]) or {}
+        said = docker.health_output(info)
+        print(
+            f"{service}: {row.get('State')} {row.get('Health', '')}".rstrip()
+            + (f"; its healthcheck says: {said}" if said else "")
+        )
+        print(docker.logs_tail(row["Name"], 10))
+
+
+@task
+def ps(c: Context) -> None:
+    """Lab step 5: list the stack's containers (`docker compose ps`)."""
+    ready(c)
+    succeed(sh(c, "docker", "compose", "ps"), "docker compose ps")
+
+
+@task(help={"volumes": "also delete the database volume: its data is lost (`down -v`)"})
+def down(c: Context, volumes: bool = False) -> None:
+    """Lab steps 5 and 6: remove the stack's containers and network (`docker compose down`)."""
+    ready(c)
+    succeed(sh(c, "docker", "compose", "down", *(["-v"] if volumes else [])), "docker compose down")
+
+
+@task(help={"command": 'SQL to run, e.g. "SELECT version();" (default: an interactive psql)'})
+def psql(c: Context, command: str | None = None) -> None:
+    """Lab step 6: psql in the db container (`docker compose exec db psql -U demo -d demo`)."""
+    settings = ready(c)
+    if not dry(c):
+        docker.require_service("db")
+    tty = command is None and interactive()
+    words = [
+        "docker",
+        "compose",
+        "exec",
+        *([] if tty else ["-T"]),
+        "db",
+        "psql",
+        "-U",
+        settings.postgres_user,
+        "-d",
+        settings.postgres_db,
+    ]
+    if command is not None:
+        words += ["-v", "ON_ERROR_STOP=1", "-c", command]
+    result = sh(c, *words, pty=tty)
+    if result.failed:
+        raise Exit(f"psql failed (exit {result.exited}): its error is above.", result.exited)
+
+
+@task(positional=["service"], help={"service": SERVICE_HELP, "follow": "keep printing new lines"})
+def logs(c: Context, service: str, follow: bool = False) -> None:
+    """Lab step 7.1: print a service's logs (`docker compose logs [-f] SERVICE`)."""
+    ready(c)
+    if not dry(c):
+        service_container(service)
+    words = ["docker", "compose", "logs", *(["-f"] if follow else []), service]
+    succeed(sh(c, *words), "docker compose logs")
+
+
+@task(
+    positional=["service"],
+    help={"service": SERVICE_HELP, "command": "run this in sh -c instead of an interactive sh"},
+)
+def shell(c: Context, service: str, command: str | None = None) -> None:
+    """Lab step 7.2: a shell in a running service (`docker compose exec SERVICE sh`)."""
+    ready(c)
+    if not dry(c):
+        docker.require_service(service)
+    tty = command is None and interactive()
+    words = ["docker", "compose", "exec", *([] if tty else ["-T"]), service, "sh"]
+    result = sh(c, *words, *(["-c", command] if command is not None else []), pty=tty)
+    if result.failed:
+        raise Exit(f"The command in {service} failed (exit {result.exited}).", result.exited)
+
+
+@task(positional=["service"], help={"service": SERVICE_HELP})
+def restart(c: Context, service: str) -> None:
+    """Lab step 7.3: restart one service (`docker compose restart SERVICE`), wait until healthy."""
+    ready(c)
+    if not dry(c):
+        docker.require_service(service)
+    succeed(sh(c, "docker", "compose", "restart", service), "docker compose restart")
+    if not dry(c):
+        print(f"Waiting for {service} to be healthy...")
+        docker.wait_healthy(service_container(service))
+        print(f"{service} is healthy again.")
+
+
+@task(name="break-app")
+def break_app(c: Context) -> None:
+    """Lab step 7.4: run an image whose app.py names `app` `appi`, and diagnose the crash.
+
+    The rename happens in a temporary copy of the sources: your working tree is
+    never modified. `invoke fix-app` puts the good image back.
+    """
+    settings = ready(c)
+    if not dry(c):
+        free_stack_ports(settings, "break-app")
+    with tempfile.TemporaryDirectory(prefix="tp1-break-app-") as tmp:
+        line = broken_copy(Path(tmp))
+        print(f"# In a copy of the sources ({tmp}), api/app.py now says: {line}")
+        succeed(sh(c, *build_command(settings, tmp, f"{tmp}/api/Dockerfile")), "docker build")
+    # --no-build: use the broken image just built; --force-recreate: replace a running api.
+    succeed(
+        sh(c, "docker", "compose", "up", "-d", "--no-build", "--force-recreate", "api"),
+        "docker compose up",
+    )
+    if not dry(c):
+        diagnose_crash(service_container("api"))
+
+
+def diagnose_crash(container: str, timeout: float = 60) -> None:
+    """Wait for the container's first crash, then print what a person would look at."""
+    deadline = time.monotonic() + timeout
+    state: dict = {}
+    while time.monotonic() < deadline:
+        state = (docker.inspect(container) or {}).get("State") or {}
+        if state.get("ExitCode"):
+            break
+        time.sleep(0.3)
+    else:
+        print(docker.logs_tail(container))
+        raise Exit(f"{container} did not fail within {timeout:g} s: see its logs above.", 1)
+    logs = docker.logs_tail(container, 50).splitlines()
+    errors = [line for line in logs if "Error" in line or "error" in line]
+    restarts = (docker.inspect(container) or {}).get("RestartCount", 0)
+    print(f"Diagnosis of {container}:")
+    print(f"  state:     {state.get('Status')} (restarted {restarts} times by its restart policy)")
+    print(f"  exit code: {state.get('ExitCode')}")
+    print(
+        f"  error:     {errors[-1].strip() if errors else '(no error line in the last 50 lines)'}"
+    )
+    print("  see more:  docker compose logs api   (invoke logs api)")
+    print("  repair:    invoke fix-app")
+
+
+@task(name="fix-app")
+def fix_app(c: Context) -> None:
+    """Lab step 7.4: rebuild the API from the clean sources and wait until it is healthy."""
+    ready(c)
+    result = sh(c, "docker", "compose", "up", "-d", "--build", "--wait", "api")
+    if result.failed:
+        explain_unhealthy()
+        raise Exit("The API did not become healthy: see above, and `invoke logs api`.", 1)
+    print("The API is healthy again.")
+
+
+@task(
+    help={
+        "all": "also run the lab's global prunes: every stopped container and dangling "
+        "image on this engine, not only the kit's (asks first)",
+        "yes": "with --all, do not ask for confirmation",
+    }
+)
+def clean(c: Context, all: bool = False, yes: bool = False) -> None:
+    """Lab step 7.5: remove this project's containers, network, volume and images.
+
+    Touches only what the kit made: the stack (`docker compose down -v`), the
+    `invoke run` container and the API image. The database's data is erased.
+    """
+    settings = ready(c)
+    if all and not yes and not dry(c):
+        if not interactive():
+            raise Exit(
+                "--all prunes every stopped container and unused image on this engine: "
+                "confirm with --yes.",
+                2,
+            )
+        answer = input(
+            "--all prunes every stopped container and dangling image on this engine, "
+            "not only the kit's. Go on? [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Exit("Nothing pruned.", 1)
+    succeed(sh(c, "docker", "compose", "down", "-v", "--remove-orphans"), "docker compose down")
+    if dry(c) or docker.inspect(settings.run_container):
+        succeed(sh(c, "docker", "rm", "-f", settings.run_container), "docker rm")
+    if dry(c) or docker.image_exists(settings.api_image):
+        succeed(sh(c, "docker", "image", "rm", settings.api_image), "docker image rm")
+    # Earlier builds of the API image, untagged by later ones (break-app, fix-app, edits).
+    prune_ours = ["docker", "image", "prune", "-f", "--filter", f"label={KIT_LABEL}"]
+    succeed(sh(c, *prune_ours), "docker image prune")
+    if all:
+        succeed(sh(c, "docker", "container", "prune", "-f"), "docker container prune")
+        succeed(sh(c, "docker", "image", "prune", "-f"), "docker image prune")

@@ -1,0 +1,103 @@
+"""The exact docker command each task runs, checked with Invoke's MockContext (no engine)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import Kit
+from invoke import Config, MockContext, Result
+
+import tasks
+
+
+@pytest.fixture(autouse=True)
+def lab_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_DB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_IMAGE", "python:3.12-slim")
+    monkeypatch.setenv("UV_IMAGE", "ghcr.io/astral-sh/uv:0.13.9")
+
+
+def dry_context(*commands: str) -> MockContext:
+    """A context that accepts exactly these commands; --dry, so no engine is asked anything."""
+    config = Config(overrides={"run": {"dry": True}})
+    return MockContext(config=config, run={command: Result() for command in commands})
+
+
+def runs(task, *commands: str, **kwargs: object) -> None:
+    c = dry_context(*commands)
+    task(c, **kwargs)
+    assert [call.args[0] for call in c.run.call_args_list] == list(commands)
+
+
+def test_build() -> None:
+    runs(
+        tasks.build,
+        "docker build -f api/Dockerfile -t simple-api --build-arg "
+        "PYTHON_IMAGE=python:3.12-slim --build-arg UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9 .",
+    )
+
+
+def test_run_publishes_on_loopback_only() -> None:
+    runs(
+        tasks.run, "docker run -d --name simple-api -p 127.0.0.1:8123:8000 simple-api", port="8123"
+    )
+
+
+def test_stop_stops_then_removes() -> None:
+    runs(tasks.stop, "docker stop simple-api", "docker rm simple-api")
+
+
+def test_up_builds_and_waits() -> None:
+    runs(tasks.up, "docker compose up -d --build --wait")
+
+
+@pytest.mark.parametrize(
+    ("volumes", "command"), [(False, "docker compose down"), (True, "docker compose down -v")]
+)
+def test_down(volumes: bool, command: str) -> None:
+    runs(tasks.down, command, volumes=volumes)
+
+
+def test_psql_with_a_command_quotes_it_for_the_shell() -> None:
+    runs(
+        tasks.psql,
+        "docker compose exec -T db psql -U demo -d demo -v ON_ERROR_STOP=1 -c 'SELECT version();'",
+        command="SELECT version();",
+    )
+
+
+def test_logs_follow() -> None:
+    runs(tasks.logs, "docker compose logs -f api", service="api", follow=True)
+
+
+def test_shell_with_a_command() -> None:
+    runs(
+        tasks.shell,
+        "docker compose exec -T api sh -c 'python --version'",
+        service="api",
+        command="python --version",
+    )
+
+
+def test_restart() -> None:
+    runs(tasks.restart, "docker compose restart db", service="db")
+
+
+def test_clean_all_yes_runs_the_lab_prunes_last() -> None:
+    runs(
+        tasks.clean,
+        "docker compose down -v --remove-orphans",
+        "docker rm -f simple-api",
+        "docker image rm simple-api",
+        "docker image prune -f --filter label=tp1-lab-kit.image=api",
+        "docker container prune -f",
+        "docker image prune -f",
+        all=True,
+        yes=True,
+    )
+
+
+def test_dry_flag_shows_commands_without_an_engine() -> None:
+    result = Kit.fresh().invoke("--dry", "up", DOCKER_HOST="unix:///nonexistent.sock")
+    assert result.returncode == 0, result.stderr
+    assert "docker compose up -d --build --wait" in result.stdout
