@@ -17,6 +17,7 @@ from pathlib import Path
 from invoke import Context, Exit, Result, task
 
 from kit import docker
+from kit import lint as lint_checks
 from kit.breakage import broken_copy
 from kit.http import get, pretty
 from kit.settings import ROOT, Settings, load, port_number
@@ -402,3 +403,24 @@ def clean(c: Context, all: bool = False, yes: bool = False) -> None:
     if all:
         succeed(sh(c, "docker", "container", "prune", "-f"), "docker container prune")
         succeed(sh(c, "docker", "image", "prune", "-f"), "docker image prune")
+
+
+@task
+def test(c: Context) -> None:
+    """Kit maintenance: the test suite, as the README runs it (`uv run --locked pytest`)."""
+    succeed(sh(c, "uv", "run", "--locked", "pytest"), "pytest")
+
+
+@task
+def lint(c: Context) -> None:
+    """Kit maintenance: every lint gate CI runs (ruff, hadolint, compose, lock, Nix flake)."""
+    failed = [name for name, command in lint_checks.CHECKS if sh(c, *command).failed]
+    if problem := lint_checks.nix_problem():
+        if os.environ.get("CI"):
+            failed.append(f"nix flake checks ({problem})")
+        print(f"# skipped the Nix flake checks: {problem}")
+    elif sh(c, *lint_checks.NIX_CHECK).failed:
+        failed.append("nix flake checks")
+    if failed:
+        raise Exit(f"lint: {len(failed)} check(s) failed: {', '.join(failed)}.", 1)
+    print("lint: all checks passed.")
