@@ -162,11 +162,11 @@ def wait_for_health(container: str, port: int, timeout: float = 30) -> None:
 
 @task(help={"port": "port of the API on 127.0.0.1 (default: API_PORT, or 8000)"})
 def health(c: Context, port: str = "") -> None:
-    """Lab step 4: GET /health and /ready and print their JSON (as `curl` would)."""
+    """Lab steps 4 and 6: GET /health, /ready and /db and print their JSON (as `curl` would)."""
     port = port_number(port, "--port") if port else load().api_port
     if dry(c):
         return
-    for path in ("/health", "/ready"):
+    for path in ("/health", "/ready", "/db"):
         url = f"http://127.0.0.1:{port}{path}"
         print(f"GET {url}")
         try:
@@ -403,6 +403,20 @@ def clean(c: Context, all: bool = False, yes: bool = False) -> None:
     if all:
         succeed(sh(c, "docker", "container", "prune", "-f"), "docker container prune")
         succeed(sh(c, "docker", "image", "prune", "-f"), "docker image prune")
+
+
+@task(help={"output": "folder for the captures (default: reports/captures)"})
+def report(c: Context, output: str = "reports/captures") -> None:
+    """Lab report: run every step for real in a throwaway project and capture each one.
+
+    Writes, per step, the command, its output and exit status as text and as a
+    terminal picture (SVG), plus an index with the environment. Removes all it
+    started, even when a step fails. Takes a few minutes.
+    """
+    from kit.report import make_report  # rich is needed here only
+
+    captures = make_report(ROOT / output)
+    print(f"report: {len(captures)} captures in {output}/ (index: {output}/index.md)")
 
 
 @task

@@ -115,6 +115,14 @@ def port_in_use(port: int) -> bool:
     return False
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, chosen by the system."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def require_port(port: int, variable: str, task: str) -> None:
     if port_in_use(port):
         raise Exit(

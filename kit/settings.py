@@ -33,7 +33,8 @@ class Settings:
     @property
     def run_container(self) -> str:
         """`invoke run` names its container after the image: `docker run --name simple-api`."""
-        return self.api_image.split(":", 1)[0].replace("/", "-")
+        name = self.api_image.removesuffix(":latest")
+        return name.replace(":", "-").replace("/", "-")
 
 
 def load() -> Settings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+
+from kit.docker import free_port
 
 T = TypeVar("T")
 
@@ -44,14 +45,6 @@ def engine_problem() -> str | None:
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now (SO_REUSEADDR, as servers bind, so TIME_WAIT is no bar)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(
