@@ -102,6 +102,8 @@ class Container:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+# The lab's command, kept by the image and given back by `invoke up` after `invoke dev`.
+LAB_COMMAND = ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104
 
 
 def http_get(url: str, timeout: float = 5) -> tuple[int, str]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from helpers import Kit, docker, free_port, http_get, unique_name, wait_until
+from helpers import LAB_COMMAND, Kit, docker, free_port, http_get, unique_name, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,7 @@ def test_has_a_healthcheck_with_the_standard_library(image: str) -> None:
 
 
 def test_keeps_the_lab_command(image: str) -> None:
-    lab_command = ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104
-    assert config(image)["Cmd"] == lab_command
+    assert config(image)["Cmd"] == LAB_COMMAND
 
 
 def test_has_no_uv_no_cache_and_no_tests(image: str) -> None:

@@ -1,0 +1,88 @@
+"""`invoke dev`: an edit served within 5 s, no rebuild; Ctrl-C ends it; `up` hardens again."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import LAB_COMMAND, ROOT, Kit, docker, wait_until
+
+HEALTH_MODEL = 'class Health(BaseModel):\n    status: str = "ok"\n'
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A copy of api/ to edit; readable by the container's user (mkdtemp makes 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="tp1-dev-"))
+    try:
+        for source in (ROOT / "api").glob("*.py"):
+            shutil.copy(source, folder / source.name)
+        folder.chmod(0o755)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def api_container(kit: Kit) -> dict:
+    return json.loads(docker("inspect", f"{kit.project}-api-1").stdout)[0]
+
+
+def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
+    kit: Kit, scratch: Path
+) -> None:
+    env = {**kit.env, "API_SOURCE": str(scratch)}
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "dev"], cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: kit.get("/health")[0] == 200, timeout=180,
+                   what="the dev stack", on_timeout=kit.compose_logs)  # fmt: skip
+        before = api_container(kit)
+        app_py = scratch / "app.py"
+        original = app_py.read_text()
+        assert HEALTH_MODEL in original
+        app_py.write_text(
+            original.replace(HEALTH_MODEL, HEALTH_MODEL + "    edited: bool = True\n")
+        )
+        wait_until(lambda: '"edited":true' in kit.get("/health")[1], timeout=5,
+                   what="the edit to be served", on_timeout=kit.compose_logs)  # fmt: skip
+        after = api_container(kit)
+        assert (after["Id"], after["Image"]) == (before["Id"], before["Image"]), "no rebuild"
+        app_py.write_text(original)
+        wait_until(lambda: kit.get("/health") == (200, '{"status":"ok"}'), timeout=5,
+                   what="the revert to be served", on_timeout=kit.compose_logs)  # fmt: skip
+    finally:
+        os.killpg(loop.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        output, _ = loop.communicate(timeout=60)
+    assert loop.returncode == 0, output[-2000:]
+    assert "Dev loop ended" in output
+    assert "Traceback" not in output
+
+    kit.ok("up")
+    hardened = api_container(kit)
+    assert hardened["Config"]["Cmd"] == LAB_COMMAND
+    assert not [m for m in hardened["Mounts"] if m["Destination"] == "/app"]
+    assert hardened["HostConfig"]["ReadonlyRootfs"] is True
+
+
+def test_dev_override_keeps_every_hardening_setting(engine: None) -> None:
+    config = subprocess.run(
+        ["docker", "compose", "-f", "docker-compose.yml", "-f", "docker-compose.dev.yml",
+         "config", "--format", "json"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    api = json.loads(config)["services"]["api"]
+    assert api["read_only"] is True
+    assert api["cap_drop"] == ["ALL"]
+    assert api["security_opt"] == ["no-new-privileges:true"]
+    assert all(port["host_ip"] == "127.0.0.1" for port in api["ports"])
+    assert api["volumes"][0]["read_only"] is True
