@@ -169,6 +169,15 @@ class Kit:
     def get(self, path: str) -> tuple[int, str]:
         return http_get(f"http://127.0.0.1:{self.api_port}{path}")
 
+    def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `docker compose ARGS` in this project; fail showing stderr if it fails."""
+        result = subprocess.run(
+            ["docker", "compose", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, f"docker compose {' '.join(args)}: {result.stderr}"
+        return result
+
     def compose_logs(self) -> str:
         result = subprocess.run(
             ["docker", "compose", "logs", "--tail", "40"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -113,3 +115,44 @@ def test_clean_all_asks_for_confirmation_and_prunes_nothing_without_it(kit: Kit)
     assert result.returncode == 2
     fails_with(result, "confirm with --yes")
     assert "docker" not in result.stdout  # no command ran
+
+
+ALL_TASKS = [["doctor"], ["build"], ["run"], ["health"], ["stop"], ["up"], ["dev"], ["ps"],
+             ["down"], ["psql"], ["logs", "api"], ["shell", "api"], ["restart", "api"],
+             ["break-app"], ["fix-app"], ["clean"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("task", ALL_TASKS, ids=lambda task: task[0])
+def test_every_task_rejects_a_non_numeric_port_setting(task: list[str]) -> None:
+    fails_with(Kit.fresh().invoke(*task, DB_PORT="5432x"), "DB_PORT must be a TCP port number")
+
+
+@pytest.mark.parametrize("task", ["dev", "break-app"])
+def test_port_taken_for_the_other_stack_tasks(kit: Kit, listening: int, task: str) -> None:
+    fails_with(kit.invoke(task, API_PORT=str(listening)), f"Port {listening}", "API_PORT")
+
+
+def test_failed_commands_lose_nothing(stack: Kit) -> None:
+    stack.ok("psql", "-c", "CREATE TABLE keep (v text); INSERT INTO keep VALUES ('safe');")
+    attempts = [
+        (("down", "--volumes"), {"API_PORT": "abc"}),
+        (("clean",), {"DB_PORT": "0"}),
+        (("restart", "nope"), {}),
+        (("psql", "-c", "DROP TABLE no_such_table;"), {}),
+        (("clean", "--all"), {}),  # no --yes, no terminal: refused
+    ]
+    for args, env in attempts:
+        assert stack.invoke(*args, **env).returncode != 0, args
+    assert "safe" in stack.ok("psql", "-c", "SELECT v FROM keep;")
+    assert stack.get("/ready")[0] == 200
+
+
+def test_schemathesis_finds_no_server_error(stack: Kit) -> None:
+    """Property-based requests generated from the API's OpenAPI schema, every check on."""
+    result = subprocess.run(
+        [sys.executable, "-m", "schemathesis.cli", "run", "--checks", "all",
+         f"http://127.0.0.1:{stack.api_port}/openapi.json"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout
