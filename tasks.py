@@ -246,8 +246,10 @@ def dev(c: Context) -> None:
     if result.failed:
         explain_unhealthy()
         raise Exit("The dev stack did not become healthy: see above.", 1)
-    print(f"Dev loop on http://127.0.0.1:{settings.api_port}: save a file under api/ and the "
-          "API reloads. Ctrl-C ends the loop.")  # fmt: skip
+    print(
+        f"Dev loop on http://127.0.0.1:{settings.api_port}: save a file under api/ and the "
+        "API reloads. Ctrl-C ends the loop."
+    )
     # Ctrl-C is how the loop ends. A pty lets Invoke pass it on to `logs -f` as a
     # terminal would, even when its own input is closed.
     with contextlib.suppress(KeyboardInterrupt):
@@ -447,6 +449,26 @@ def report(c: Context, output: str = "reports/captures") -> None:
 
     captures = make_report(ROOT / output)
     print(f"report: {len(captures)} captures in {output}/ (index: {output}/index.md)")
+
+
+@task(
+    help={
+        "runs": "how many times each measure is repeated (the table shows medians)",
+        "load_seconds": "how long each wrk load lasts",
+    }
+)
+def bench(c: Context, runs: int = 3, load_seconds: int = 10) -> None:
+    """Kit maintenance: measure the kit against the lab statement's solution (docs/BENCHMARKS.md).
+
+    Builds both on the same base image, measures build, rebuild, size, start-up,
+    stop, throughput, latency and memory, and writes the table and a chart.
+    Needs wrk. Takes several minutes; not part of the test suite.
+    """
+    from kit.bench import benchmark
+
+    if runs < 1 or load_seconds < 1:
+        raise Exit("--runs and --load-seconds must be at least 1.", 2)
+    benchmark(runs, load_seconds, ROOT / "docs" / "BENCHMARKS.md")
 
 
 @task

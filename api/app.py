@@ -76,7 +76,7 @@ async def health() -> Health:
     """Liveness: the process answers. Never touches the database.
 
     `async def`, unlike the lab's `def`: nothing here blocks, so it runs on the
-    event loop instead of a worker thread, which roughly doubles throughput."""
+    event loop instead of hopping to a worker thread (see docs/BENCHMARKS.md)."""
     return Health()
 
 

@@ -16,15 +16,20 @@ CONTEXT_FILES = ["pyproject.toml", "uv.lock", ".dockerignore", "api/Dockerfile"]
 APP_NAME = re.compile(r"^(@?)app\b", re.MULTILINE)
 
 
-def broken_copy(destination: Path) -> str:
-    """Copy the build context to destination with `app` renamed `appi` in api/app.py.
-
-    Returns the renamed assignment line, to show the user what changed."""
+def copy_build_context(destination: Path) -> None:
+    """Copy what the API image is built from to destination, to change it there."""
     for name in CONTEXT_FILES:
         (destination / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, destination / name)
     for source in (ROOT / "api").glob("*.py"):
         shutil.copy2(source, destination / "api" / source.name)
+
+
+def broken_copy(destination: Path) -> str:
+    """Copy the build context to destination with `app` renamed `appi` in api/app.py.
+
+    Returns the renamed assignment line, to show the user what changed."""
+    copy_build_context(destination)
     app_py = destination / "api" / "app.py"
     broken, count = APP_NAME.subn(r"\1appi", app_py.read_text())
     if count == 0:

@@ -88,12 +88,38 @@ def demo_steps(image: str, note: str) -> list[Step]:
     echo = ["docker", "run", "--name", f"{PROJECT}-echo", image, "echo"]
     return [
         Step("hello-world", "1.2", "Vérifier l'installation" + note, hello),
-        Step("ps-all", "1.3", "Tous les conteneurs (du rapport)", ["docker", "ps", "-a", "--filter", f"name=^{PROJECT}-"]),
-        Step("run-echo", "2.1", "Une commande, puis l'arrêt" + note, [*echo, "Bonjour depuis un conteneur Alpine"]),
-        Step("ps-exited", "2.2", "Le conteneur est « Exited »", ["docker", "ps", "-a", "--filter", f"name=^{PROJECT}-echo$"]),
-        Step("interactive", "2.3", "Un shell interactif" + note, ["docker", "run", "--rm", "-i", image, "sh"], stdin="ls\nuname -a\nexit\n"),
-        Step("remove-demo", "2", "Retirer ces conteneurs", ["docker", "rm", f"{PROJECT}-hello", f"{PROJECT}-echo"]),
-    ]  # fmt: skip
+        Step(
+            "ps-all",
+            "1.3",
+            "Tous les conteneurs (du rapport)",
+            ["docker", "ps", "-a", "--filter", f"name=^{PROJECT}-"],
+        ),
+        Step(
+            "run-echo",
+            "2.1",
+            "Une commande, puis l'arrêt" + note,
+            [*echo, "Bonjour depuis un conteneur Alpine"],
+        ),
+        Step(
+            "ps-exited",
+            "2.2",
+            "Le conteneur est « Exited »",
+            ["docker", "ps", "-a", "--filter", f"name=^{PROJECT}-echo$"],
+        ),
+        Step(
+            "interactive",
+            "2.3",
+            "Un shell interactif" + note,
+            ["docker", "run", "--rm", "-i", image, "sh"],
+            stdin="ls\nuname -a\nexit\n",
+        ),
+        Step(
+            "remove-demo",
+            "2",
+            "Retirer ces conteneurs",
+            ["docker", "rm", f"{PROJECT}-hello", f"{PROJECT}-echo"],
+        ),
+    ]
 
 
 def lab_steps(run_port: int) -> list[Step]:
@@ -114,21 +140,43 @@ def lab_steps(run_port: int) -> list[Step]:
         Step("up", "5.3", "Démarrer la stack", ["invoke", "up"]),
         Step("ps", "5.3", "Les services de la stack", ["invoke", "ps"]),
         Step("health", "5.4", "/health, /ready et /db via Compose", ["invoke", "health"]),
-        Step("psql-version", "6.2", "SELECT version();", ["invoke", "psql", "--command", "SELECT version();"]),
-        Step("psql-database", "6.2", "SELECT current_database();", ["invoke", "psql", "--command", "SELECT current_database();"]),
+        Step(
+            "psql-version",
+            "6.2",
+            "SELECT version();",
+            ["invoke", "psql", "--command", "SELECT version();"],
+        ),
+        Step(
+            "psql-database",
+            "6.2",
+            "SELECT current_database();",
+            ["invoke", "psql", "--command", "SELECT current_database();"],
+        ),
         Step("logs", "7.1", "Les logs après une requête /health", ["invoke", "logs", "api"]),
-        Step("shell", "7.2", "Un shell dans l'API", ["invoke", "shell", "api", "--command", "ls; python --version"]),
+        Step(
+            "shell",
+            "7.2",
+            "Un shell dans l'API",
+            ["invoke", "shell", "api", "--command", "ls; python --version"],
+        ),
         Step("restart", "7.3", "Redémarrer l'API", ["invoke", "restart", "api"]),
         Step("health-after-restart", "7.3", "/health après le redémarrage", ["invoke", "health"]),
-        Step("break-app", "7.4", "Casser l'app (app → appi), diagnostiquer", ["invoke", "break-app"]),
+        Step(
+            "break-app", "7.4", "Casser l'app (app → appi), diagnostiquer", ["invoke", "break-app"]
+        ),
         Step("break-app-logs", "7.4", "Les logs de l'API cassée", ["invoke", "logs", "api"]),
         Step("fix-app", "7.4", "Réparer", ["invoke", "fix-app"]),
         Step("down", "5.5", "Arrêter la stack (les données restent)", ["invoke", "down"]),
         Step("volume-kept", "6.4", "Le volume existe toujours", volumes),
-        Step("down-volumes", "6.4", "down -v : supprimer aussi le volume", ["invoke", "down", "--volumes"]),
+        Step(
+            "down-volumes",
+            "6.4",
+            "down -v : supprimer aussi le volume",
+            ["invoke", "down", "--volumes"],
+        ),
         Step("volume-gone", "6.4", "Le volume a disparu", volumes),
         Step("clean", "7.5", "Nettoyer ce que le projet a laissé", ["invoke", "clean"]),
-    ]  # fmt: skip
+    ]
 
 
 def run_step(step: Step, env: dict[str, str]) -> tuple[str, int, float]:
@@ -139,9 +187,16 @@ def run_step(step: Step, env: dict[str, str]) -> tuple[str, int, float]:
     )
     started = time.monotonic()
     result = subprocess.run(
-        argv, cwd=ROOT, env=env, input=step.stdin or "", stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        argv,
+        cwd=ROOT,
+        env=env,
+        input=step.stdin or "",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     return result.stdout, result.returncode, time.monotonic() - started
 
 
@@ -212,16 +267,27 @@ def make_report(folder: Path) -> list[Capture]:
     if not image_available("alpine"):
         demo_image = os.environ.get("PYTHON_IMAGE") or "python:3.12-slim"
         demo_note = f" (alpine introuvable ici, `docker pull` a échoué : même démonstration avec {demo_image})"
-    env = {**os.environ, "COMPOSE_PROJECT_NAME": PROJECT, "API_PORT": str(api_port),
-           "DB_PORT": str(db_port), "API_IMAGE": IMAGE, "NO_COLOR": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "COMPOSE_PROJECT_NAME": PROJECT,
+        "API_PORT": str(api_port),
+        "DB_PORT": str(db_port),
+        "API_IMAGE": IMAGE,
+        "NO_COLOR": "1",
+    }
     plan = demo_steps(demo_image, demo_note) + lab_steps(run_port)
     captures: list[Capture] = []
     with throwaway_project(env):
         for number, step in enumerate(plan, 1):
             print(f"[{number:2d}/{len(plan)}] {shlex.join(step.words)}", end=" ... ", flush=True)
             if step.slug == "logs":  # the lab's step 7.1: a request first, then its trace
-                subprocess.run([sys.executable, "-m", "invoke", "health"], cwd=ROOT, env=env,
-                               capture_output=True, check=False)  # fmt: skip
+                subprocess.run(
+                    [sys.executable, "-m", "invoke", "health"],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    check=False,
+                )
             output, status, seconds = run_step(step, env)
             capture = Capture(step, number, output, status, seconds)
             write(capture, folder)

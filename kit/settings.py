@@ -37,8 +37,9 @@ class Settings:
         return name.replace(":", "-").replace("/", "-")
 
 
-def load() -> Settings:
-    values: dict[str, str | None] = {**dotenv_values(ROOT / ".env"), **os.environ}
+def load(env_file: Path = ROOT / ".env") -> Settings:
+    """The settings from the environment, then from env_file (as Compose reads .env)."""
+    values: dict[str, str | None] = {**dotenv_values(env_file), **os.environ}
     return Settings(
         api_port=port_number(values.get("API_PORT") or 8000, "API_PORT"),
         db_port=port_number(values.get("DB_PORT") or 5432, "DB_PORT"),

@@ -173,8 +173,12 @@ class Kit:
         """Run `docker compose ARGS` in this project; fail showing stderr if it fails."""
         result = subprocess.run(
             ["docker", "compose", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, f"docker compose {' '.join(args)}: {result.stderr}"
         return result
 

@@ -40,12 +40,21 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
 ) -> None:
     env = {**kit.env, "API_SOURCE": str(scratch)}
     loop = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "dev"], cwd=ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "invoke", "dev"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        wait_until(lambda: kit.get("/health")[0] == 200, timeout=180,
-                   what="the dev stack", on_timeout=kit.compose_logs)  # fmt: skip
+        wait_until(
+            lambda: kit.get("/health")[0] == 200,
+            timeout=180,
+            what="the dev stack",
+            on_timeout=kit.compose_logs,
+        )
         before = api_container(kit)
         app_py = scratch / "app.py"
         original = app_py.read_text()
@@ -53,13 +62,21 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
         app_py.write_text(
             original.replace(HEALTH_MODEL, HEALTH_MODEL + "    edited: bool = True\n")
         )
-        wait_until(lambda: '"edited":true' in kit.get("/health")[1], timeout=5,
-                   what="the edit to be served", on_timeout=kit.compose_logs)  # fmt: skip
+        wait_until(
+            lambda: '"edited":true' in kit.get("/health")[1],
+            timeout=5,
+            what="the edit to be served",
+            on_timeout=kit.compose_logs,
+        )
         after = api_container(kit)
         assert (after["Id"], after["Image"]) == (before["Id"], before["Image"]), "no rebuild"
         app_py.write_text(original)
-        wait_until(lambda: kit.get("/health") == (200, '{"status":"ok"}'), timeout=5,
-                   what="the revert to be served", on_timeout=kit.compose_logs)  # fmt: skip
+        wait_until(
+            lambda: kit.get("/health") == (200, '{"status":"ok"}'),
+            timeout=5,
+            what="the revert to be served",
+            on_timeout=kit.compose_logs,
+        )
     finally:
         os.killpg(loop.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         output, _ = loop.communicate(timeout=60)
@@ -76,10 +93,22 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
 
 def test_dev_override_keeps_every_hardening_setting(engine: None) -> None:
     config = subprocess.run(
-        ["docker", "compose", "-f", "docker-compose.yml", "-f", "docker-compose.dev.yml",
-         "config", "--format", "json"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "docker",
+            "compose",
+            "-f",
+            "docker-compose.yml",
+            "-f",
+            "docker-compose.dev.yml",
+            "config",
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     api = json.loads(config)["services"]["api"]
     assert api["read_only"] is True
     assert api["cap_drop"] == ["ALL"]

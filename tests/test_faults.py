@@ -27,8 +27,12 @@ def test_database_outage_then_recovery_without_restarting_the_api(stack: Kit) ->
         assert stack.get("/health") == (200, '{"status":"ok"}')
     finally:
         stack.compose("start", "db")
-    wait_until(lambda: stack.get("/ready")[0] == 200, timeout=30,
-               what="/ready to recover", on_timeout=stack.compose_logs)  # fmt: skip
+    wait_until(
+        lambda: stack.get("/ready")[0] == 200,
+        timeout=30,
+        what="/ready to recover",
+        on_timeout=stack.compose_logs,
+    )
     assert api_state(stack)["StartedAt"] == started_at, "the API must not have restarted"
 
 
@@ -37,10 +41,13 @@ def test_api_killed_by_sigkill_comes_back_healthy_by_itself(stack: Kit) -> None:
     # uvicorn is the only child of the container's init (PID 1); SIGKILL cannot be caught.
     stack.compose("exec", "-T", "api", "sh", "-c", "kill -KILL $(cat /proc/1/task/1/children)")
     wait_until(
-        lambda: docker("inspect", "-f", "{{.RestartCount}}", f"{stack.project}-api-1").stdout
-        != before, timeout=30, what="the restart policy to restart the API",
+        lambda: (
+            docker("inspect", "-f", "{{.RestartCount}}", f"{stack.project}-api-1").stdout != before
+        ),
+        timeout=30,
+        what="the restart policy to restart the API",
         on_timeout=stack.compose_logs,
-    )  # fmt: skip
+    )
 
     def healthy() -> bool:
         return api_state(stack).get("Health", {}).get("Status") == "healthy"
@@ -50,8 +57,12 @@ def test_api_killed_by_sigkill_comes_back_healthy_by_itself(stack: Kit) -> None:
 
 
 def test_restarting_the_database_loses_no_committed_row(stack: Kit) -> None:
-    stack.ok("psql", "-c", "CREATE TABLE IF NOT EXISTS ledger (n int);"
-             "INSERT INTO ledger SELECT generate_series(1, 1000);")  # fmt: skip
+    stack.ok(
+        "psql",
+        "-c",
+        "CREATE TABLE IF NOT EXISTS ledger (n int);"
+        "INSERT INTO ledger SELECT generate_series(1, 1000);",
+    )
     stack.ok("restart", "db")
     assert "\n  1000\n" in stack.ok("psql", "-c", "SELECT count(*) FROM ledger;")
 

@@ -19,8 +19,12 @@ def captures(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("captures")
     result = subprocess.run(
         [sys.executable, "-m", "invoke", "report", "--output", str(folder)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "[31/31]" in result.stdout  # progress was shown, every step ran
     return folder

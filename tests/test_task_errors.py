@@ -117,9 +117,24 @@ def test_clean_all_asks_for_confirmation_and_prunes_nothing_without_it(kit: Kit)
     assert "docker" not in result.stdout  # no command ran
 
 
-ALL_TASKS = [["doctor"], ["build"], ["run"], ["health"], ["stop"], ["up"], ["dev"], ["ps"],
-             ["down"], ["psql"], ["logs", "api"], ["shell", "api"], ["restart", "api"],
-             ["break-app"], ["fix-app"], ["clean"]]  # fmt: skip
+ALL_TASKS = [
+    ["doctor"],
+    ["build"],
+    ["run"],
+    ["health"],
+    ["stop"],
+    ["up"],
+    ["dev"],
+    ["ps"],
+    ["down"],
+    ["psql"],
+    ["logs", "api"],
+    ["shell", "api"],
+    ["restart", "api"],
+    ["break-app"],
+    ["fix-app"],
+    ["clean"],
+]
 
 
 @pytest.mark.parametrize("task", ALL_TASKS, ids=lambda task: task[0])
@@ -150,9 +165,19 @@ def test_failed_commands_lose_nothing(stack: Kit) -> None:
 def test_schemathesis_finds_no_server_error(stack: Kit) -> None:
     """Property-based requests generated from the API's OpenAPI schema, every check on."""
     result = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", "--checks", "all",
-         f"http://127.0.0.1:{stack.api_port}/openapi.json"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            "--checks",
+            "all",
+            f"http://127.0.0.1:{stack.api_port}/openapi.json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout

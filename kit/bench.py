@@ -1,0 +1,379 @@
+"""`invoke bench`: the kit against the lab statement's own solution, measured side by side.
+
+Both sides are built on the same base image in the same run and measured the same
+way, several times; the results (median, min, max) go to docs/BENCHMARKS.md with a
+chart of the ratios. The benchmark uses its own Compose projects, image tags and
+free ports, and removes all of them at the end, even when a step fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from invoke import Exit
+
+from kit import docker
+from kit.breakage import copy_build_context
+from kit.chart import ratio_chart
+from kit.settings import ROOT
+
+NAIVE_SOURCE = ROOT / "bench" / "naive"
+
+
+@dataclass
+class Side:
+    """One side of the comparison: its build context, Compose file, names and ports."""
+
+    name: str
+    context: Path
+    dockerfile: Path
+    compose_file: Path
+    project: str
+    image: str
+    api_port: int = field(default_factory=docker.free_port)
+    db_port: int = field(default_factory=docker.free_port)
+    results: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "COMPOSE_PROJECT_NAME": self.project,
+            "API_IMAGE": self.image,
+            "API_PORT": str(self.api_port),
+            "DB_PORT": str(self.db_port),
+        }
+
+    def record(self, metric: str, value: float) -> None:
+        self.results.setdefault(metric, []).append(value)
+
+    def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run(["docker", "compose", "-f", str(self.compose_file), *args], self.env)
+
+    def build(self, *extra: str) -> float:
+        base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
+        args = ["--build-arg", f"PYTHON_IMAGE={base}"]
+        if uv := os.environ.get("UV_IMAGE"):
+            args += ["--build-arg", f"UV_IMAGE={uv}"]
+        command = [
+            "docker",
+            "build",
+            "-q",
+            *extra,
+            *args,
+            "-f",
+            str(self.dockerfile),
+            "-t",
+            self.image,
+            str(self.context),
+        ]
+        return timed(lambda: run(command, self.env))
+
+    def api_container(self) -> str:
+        return f"{self.project}-api-1"
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise Exit(f"bench: `{' '.join(command)}` failed: {docker.last_line(result)}", 1)
+    return result
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def wait_for(probe: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if probe():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise Exit(f"bench: timed out after {timeout:g} s waiting for {what}", 1)
+
+
+def answers(port: int) -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+        return response.status == 200
+
+
+def usable(side: Side) -> bool:
+    """The same finish line for both sides: the API answers and PostgreSQL takes TCP logins."""
+    if not answers(side.api_port):
+        return False
+    check = ["exec", "-T", "db", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "demo"]
+    return (
+        subprocess.run(
+            ["docker", "compose", "-f", str(side.compose_file), *check],
+            env=side.env,
+            cwd=ROOT,
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+
+
+def up_time(side: Side) -> float:
+    """From `up` to a usable stack: ours waits on its healthchecks (`up --wait`, as `invoke up`
+    does); the naive stack has none, so its readiness is polled."""
+    started = time.monotonic()
+    if side.name == "ours":
+        side.compose("up", "-d", "--wait")
+    else:
+        side.compose("up", "-d")
+    wait_for(lambda: usable(side), f"the {side.name} stack")
+    return time.monotonic() - started
+
+
+def mebibytes(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)\s*([KMG]?i?B)", text.strip()).groups()
+    return float(number) * {"B": 2**-20, "KiB": 2**-10, "MiB": 1, "GiB": 2**10}[unit]
+
+
+def memory(container: str) -> float:
+    usage = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", container]).stdout
+    return mebibytes(usage.split("/")[0])
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    peak_memory: float
+
+
+def wrk(side: Side, seconds: int) -> Load:
+    """wrk at 50 connections on /health, sampling the API container's memory meanwhile."""
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], memory(side.api_container()))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        url = f"http://127.0.0.1:{side.api_port}/health"
+        out = run(["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", url]).stdout
+    finally:
+        done.set()
+        sampler.join()
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", out, re.MULTILINE))
+    errors = sum(
+        map(
+            int,
+            re.findall(
+                r"(?:Non-2xx or 3xx responses|connect|read|write|timeout)"
+                r":? (\d+)",
+                out,
+            ),
+        )
+    )
+    return Load(
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=milliseconds(latency["50"]),
+        p99_ms=milliseconds(latency["99"]),
+        errors=errors,
+        peak_memory=peak[0],
+    )
+
+
+def milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def image_mib(image: str) -> float:
+    return int(run(["docker", "image", "inspect", "-f", "{{.Size}}", image]).stdout) / 2**20
+
+
+def measure(side: Side, runs: int, load_seconds: int, progress: Callable[[str], None]) -> None:
+    base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
+    for i in range(runs):
+        progress(f"{side.name}: cold build {i + 1}/{runs}")
+        side.record("cold build (s)", side.build("--no-cache"))
+    for i in range(runs):
+        progress(f"{side.name}: rebuild after an app.py edit {i + 1}/{runs}")
+        app_py = side.context / ("api/app.py" if side.name == "ours" else "app.py")
+        app_py.write_text(app_py.read_text() + f"\n# bench edit {time.time()}\n")
+        side.record("rebuild after app.py edit (s)", side.build())
+    side.record("image size over the base (MiB)", image_mib(side.image) - image_mib(base))
+    if side.name == "ours":
+        du = ["docker", "run", "--rm", "--entrypoint", "du", side.image, "-sk", "/opt/venv"]
+        side.record("runtime venv (MiB)", int(run(du).stdout.split()[0]) / 1024)
+    for i in range(runs):
+        progress(f"{side.name}: up with a fresh volume, with the existing one, stop {i + 1}/{runs}")
+        side.compose("down", "-v")
+        side.record("up to usable, fresh volume (s)", up_time(side))
+        side.compose("down")
+        side.record("up to usable, existing volume (s)", up_time(side))
+        side.record(
+            "docker stop of the API (s)",
+            timed(lambda: run(["docker", "stop", side.api_container()])),
+        )
+        side.compose("down")
+    up_time(side)
+    time.sleep(3)  # idle means idle: let start-up settle before reading memory
+    side.record("API memory, idle (MiB)", memory(side.api_container()))
+    for i in range(runs):
+        progress(f"{side.name}: wrk, 50 connections, {load_seconds} s {i + 1}/{runs}")
+        load = wrk(side, load_seconds)
+        side.record("/health requests per second", load.requests_per_second)
+        side.record("/health latency p50 (ms)", load.p50_ms)
+        side.record("/health latency p99 (ms)", load.p99_ms)
+        side.record("/health errors under load", load.errors)
+        side.record("API memory under load, peak (MiB)", load.peak_memory)
+    side.compose("down", "-v")
+
+
+@contextmanager
+def sides() -> Iterator[tuple[Side, Side]]:
+    """The two sides in scratch copies of their sources, removed with all they ran."""
+    with tempfile.TemporaryDirectory(prefix="tp1-bench-") as tmp:
+        naive_dir, ours_dir = Path(tmp) / "naive", Path(tmp) / "ours"
+        shutil.copytree(NAIVE_SOURCE, naive_dir)
+        copy_build_context(ours_dir)
+        naive = Side(
+            "naive",
+            naive_dir,
+            naive_dir / "Dockerfile",
+            naive_dir / "docker-compose.yml",
+            "tp1-bench-naive",
+            "simple-api-naive:bench",
+        )
+        ours = Side(
+            "ours",
+            ours_dir,
+            ours_dir / "api" / "Dockerfile",
+            ROOT / "docker-compose.yml",
+            "tp1-bench-ours",
+            "simple-api:bench",
+        )
+        try:
+            yield naive, ours
+        finally:
+            for side in (naive, ours):
+                subprocess.run(
+                    [
+                        "docker",
+                        "compose",
+                        "-f",
+                        str(side.compose_file),
+                        "down",
+                        "-v",
+                        "--remove-orphans",
+                    ],
+                    env=side.env,
+                    cwd=ROOT,
+                    capture_output=True,
+                )
+                subprocess.run(["docker", "image", "rm", side.image], capture_output=True)
+            prune = ["docker", "image", "prune", "-f", "--filter", "label=tp1-lab-kit.image=api"]
+            subprocess.run(prune, capture_output=True)
+
+
+# metric: (target for ours, how to read the ratio ours/naive)
+TARGETS: dict[str, tuple[str, Callable[[dict[str, float]], bool] | None]] = {
+    "rebuild after app.py edit (s)": ("≤ 0.1× naive", lambda m: m["ratio"] <= 0.1),
+    "image size over the base (MiB)": ("≤ 1.10× its venv", lambda m: m["ours"] <= 1.10 * m["venv"]),
+    "up to usable, existing volume (s)": ("≤ 5 s", lambda m: m["ours"] <= 5),
+    "docker stop of the API (s)": ("≤ 1 s", lambda m: m["ours"] <= 1),
+    "/health requests per second": ("≥ 1.5× naive", lambda m: m["ratio"] >= 1.5),
+    "/health errors under load": ("0", lambda m: m["ours"] == 0),
+}
+HIGHER_IS_BETTER = {"/health requests per second"}
+
+
+def spread(values: list[float]) -> str:
+    median = statistics.median(values)
+    whole = median >= 100 or all(float(v).is_integer() for v in values)
+    digits = 0 if whole else 2
+    if len(values) == 1:
+        return f"{median:.{digits}f}"
+    return f"{median:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def write_markdown(naive: Side, ours: Side, runs: int, load_seconds: int, out: Path) -> None:
+    rows, ratios = [], {}
+    for metric, ours_values in ours.results.items():
+        naive_values = naive.results.get(metric)
+        median = statistics.median(ours_values)
+        facts = {"ours": median, "venv": statistics.median(ours.results["runtime venv (MiB)"])}
+        ratio_text = "—"
+        if naive_values and statistics.median(naive_values) > 0:
+            facts["ratio"] = median / statistics.median(naive_values)
+            ratio_text = f"{facts['ratio']:.2f}×"
+            if metric != "/health errors under load":
+                ratios[metric] = facts["ratio"]
+        target, check = TARGETS.get(metric, ("", None))
+        verdict = "" if check is None else ("met" if check(facts) else "**missed**")
+        cells = [metric, spread(naive_values) if naive_values else "—", spread(ours_values)]
+        rows.append("| " + " | ".join([*cells, ratio_text, target, verdict]) + " |")
+    ratio_chart(ratios, HIGHER_IS_BETTER, out.parent / "bench-ratios.svg")
+    base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
+    engine = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    images = " ".join(
+        f"{k}={os.environ[k]}"
+        for k in ("PYTHON_IMAGE", "POSTGRES_IMAGE", "UV_IMAGE")
+        if k in os.environ
+    )
+    out.write_text(
+        "# Benchmarks: the kit against the lab statement's solution\n\n"
+        "Written by `invoke bench` from one run; never edited by hand. Reproduce with:\n\n"
+        f"```bash\n{(images + ' ') if images else ''}uv run invoke bench --runs {runs} "
+        f"--load-seconds {load_seconds}\n```\n\n"
+        f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
+        f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
+        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB\n"
+        f"- Docker engine {engine}; base image of both sides: `{base}`\n"
+        f"- each figure: median of {runs} run(s) (min–max); load: wrk, 2 threads, "
+        f"50 connections, {load_seconds} s on `/health`, access log on, as shipped\n"
+        "- naive: `bench/naive/` (the statement's app.py, Dockerfile and docker-compose.yml); "
+        "ours: `api/Dockerfile` and `docker-compose.yml`\n\n"
+        "| metric | naive | ours | ours / naive | target for ours | |\n"
+        "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "![ratios ours / naive](bench-ratios.svg)\n\n"
+        "What the numbers mean, and why a target is met or missed: "
+        "[benchmark-notes.md](benchmark-notes.md) (written by hand).\n"
+    )
+
+
+def benchmark(runs: int, load_seconds: int, out: Path) -> None:
+    docker.require_engine()
+    if shutil.which("wrk") is None:
+        raise Exit(
+            "bench needs wrk: `apt-get install wrk` (Debian, Ubuntu) or `brew install wrk`.", 1
+        )
+
+    def progress(text: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    with sides() as (naive, ours):
+        for side in (naive, ours):
+            measure(side, runs, load_seconds, progress)
+        write_markdown(naive, ours, runs, load_seconds, out)
+    progress(f"wrote {out.relative_to(ROOT)} and {out.parent.relative_to(ROOT)}/bench-ratios.svg")

@@ -1,0 +1,41 @@
+"""A bar chart of ratios as a small standalone SVG (no plotting library needed for a few bars)."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+
+WIDTH, LABEL, BAR, GAP = 760, 300, 22, 10
+
+
+def ratio_chart(ratios: dict[str, float], higher_is_better: set[str], out: Path) -> None:
+    """Horizontal bars of ours/naive on a log scale centred on 1×; green where ours is better."""
+    span = max(1.0, *(abs(math.log10(r)) for r in ratios.values() if r > 0))
+    middle = LABEL + (WIDTH - LABEL - 60) / 2
+    scale = (WIDTH - LABEL - 60) / 2 / span
+    height = 40 + len(ratios) * (BAR + GAP) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        'font-family="sans-serif" font-size="13">',
+        f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
+        f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-weight="bold">'
+        "ours / naive (log scale; green: ours is better)</text>",
+    ]
+    for i, (metric, ratio) in enumerate(ratios.items()):
+        y = 40 + i * (BAR + GAP)
+        x_end = middle + math.log10(ratio) * scale if ratio > 0 else middle
+        better = ratio > 1 if metric in higher_is_better else ratio < 1
+        colour = "#2e8b57" if better else "#c0392b"
+        left, width = min(middle, x_end), max(abs(x_end - middle), 1)
+        parts += [
+            f'<text x="{LABEL - 8}" y="{y + 16}" text-anchor="end">{escape(metric)}</text>',
+            f'<rect x="{left:.1f}" y="{y}" width="{width:.1f}" height="{BAR}" fill="{colour}"/>',
+            f'<text x="{max(x_end, middle) + 4:.1f}" y="{y + 16}">{ratio:.2f}×</text>',
+        ]
+    parts += [
+        f'<line x1="{middle}" y1="32" x2="{middle}" y2="{height - 24}" stroke="black"/>',
+        f'<text x="{middle}" y="{height - 8}" text-anchor="middle">1× (same as naive)</text>',
+        "</svg>",
+    ]
+    out.write_text("\n".join(parts) + "\n")

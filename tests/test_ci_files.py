@@ -1,0 +1,59 @@
+"""The README's commands are the ones CI, the GitHub workflow and the Makefile run."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import yaml
+from helpers import ROOT
+
+
+def readme_block_after(heading: str) -> str:
+    """The first ```bash block after a line of the README containing heading."""
+    text = (ROOT / "README.md").read_text()
+    after = text[text.index(heading) :]
+    return re.search(r"```bash\n(.+?)\n```", after, re.DOTALL).group(1).strip()
+
+
+TEST_COMMAND = readme_block_after("Test the kit")
+RUN_COMMAND = readme_block_after("Run the kit")
+
+
+def test_readme_commands() -> None:
+    assert TEST_COMMAND == "uv run --locked pytest"
+    assert RUN_COMMAND == "uv run invoke up"
+
+
+def test_ci_run_calls_the_readme_test_command_exactly() -> None:
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert TEST_COMMAND in lines
+
+
+def test_workflow_runs_lint_and_the_readme_test_command() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    runs = [step.get("run") for step in workflow["jobs"]["test"]["steps"]]
+    assert TEST_COMMAND in runs
+    assert "uv run --locked invoke lint" in runs
+    uses = [step["uses"] for step in workflow["jobs"]["test"]["steps"] if "uses" in step]
+    assert all(re.search(r"@v\d+\.\d+\.\d+$", action) for action in uses), uses
+
+
+def test_make_help_lists_each_target_and_each_runs_its_invoke_task() -> None:
+    listed = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    targets = ["up", "down", "test", "lint", "clean", "report", "bench"]
+    makefile = (ROOT / "Makefile").read_text()
+    tasks = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for target in targets:
+        assert f"make {target} " in listed
+        assert re.search(rf"^{target}:.*\n\t\$\(INVOKE\) {target}$", makefile, re.MULTILINE)
+        assert re.search(rf"^  {target}\s", tasks, re.MULTILINE), f"no invoke task {target}"

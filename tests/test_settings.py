@@ -1,0 +1,59 @@
+"""Settings come from the environment first, then from .env, then the lab's defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from invoke import Exit
+
+from kit.settings import load
+
+NAMES = [
+    "API_PORT",
+    "DB_PORT",
+    "API_IMAGE",
+    "POSTGRES_USER",
+    "POSTGRES_DB",
+    "PYTHON_IMAGE",
+    "UV_IMAGE",
+]
+
+
+@pytest.fixture
+def env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in NAMES:
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / ".env"
+
+
+def test_lab_defaults_without_env_or_dotenv(env_file: Path) -> None:
+    settings = load(env_file)
+    assert (settings.api_port, settings.db_port, settings.api_image) == (8000, 5432, "simple-api")
+    assert (settings.postgres_user, settings.postgres_db) == ("demo", "demo")
+    assert settings.build_args == {}
+    assert settings.run_container == "simple-api"
+
+
+def test_dotenv_is_read(env_file: Path) -> None:
+    env_file.write_text("API_PORT=8100\nDB_PORT=5500\nPYTHON_IMAGE=python:3.12-slim\n")
+    settings = load(env_file)
+    assert (settings.api_port, settings.db_port) == (8100, 5500)
+    assert settings.build_args == {"PYTHON_IMAGE": "python:3.12-slim"}
+
+
+def test_environment_wins_over_dotenv(env_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file.write_text("API_PORT=8100\nAPI_IMAGE=from-dotenv\n")
+    monkeypatch.setenv("API_PORT", "8200")
+    monkeypatch.setenv("API_IMAGE", "simple-api:report")
+    settings = load(env_file)
+    assert settings.api_port == 8200
+    assert settings.run_container == "simple-api-report"
+
+
+def test_a_bad_port_in_dotenv_is_one_clear_exit(env_file: Path) -> None:
+    env_file.write_text("DB_PORT=five\n")
+    with pytest.raises(Exit) as raised:
+        load(env_file)
+    assert raised.value.code == 2
+    assert "DB_PORT must be a TCP port number (1-65535), not 'five'" in raised.value.message
