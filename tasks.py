@@ -31,9 +31,23 @@ SERVICE_HELP = "a service of docker-compose.yml: api or db"
 KIT_LABEL = "tp1-lab-kit.image=api"
 
 
-def sh(c: Context, *words: str, pty: bool = False) -> Result:
-    """Show and run a command given as words, quoted for the shell exactly as shown."""
-    return c.run(shlex.join(words), echo=True, warn=True, pty=pty)
+class Interrupted(Exit):
+    """A shown command was stopped by Ctrl-C (exit status 130): the task stops there too."""
+
+    def __init__(self) -> None:
+        super().__init__("Interrupted (Ctrl-C): stopped there.", 130)
+
+
+def sh(c: Context, *words: str, pty: bool = False, stdin: bool = False) -> Result:
+    """Show and run a command given as words, quoted for the shell exactly as shown.
+
+    Only commands that read input (stdin=True) get ours: for the others, Invoke keeps
+    their input open, so that a Ctrl-C passed on to them never meets a closed pipe."""
+    in_stream = None if stdin else False
+    result = c.run(shlex.join(words), echo=True, warn=True, pty=pty, in_stream=in_stream)
+    if result.exited == Interrupted().code:
+        raise Interrupted
+    return result
 
 
 def dry(c: Context) -> bool:
@@ -76,6 +90,22 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def up_and_wait(c: Context, *words: str, what: str) -> None:
+    """Show and run a `docker compose ... up --wait`; when it fails, say which service is not
+    healthy and why, then stop."""
+    if sh(c, "docker", "compose", *words).failed:
+        explain_unhealthy()
+        raise Exit(f"{what} did not become healthy: see above, and `invoke logs api`.", 1)
+
+
+def exec_in(c: Context, service: str, *command: str, tty: bool, failure: str) -> None:
+    """`docker compose exec SERVICE COMMAND`, with a terminal only when asked and there is one."""
+    words = ["docker", "compose", "exec", *([] if tty else ["-T"]), service, *command]
+    result = sh(c, *words, pty=tty, stdin=True)
+    if result.failed:
+        raise Exit(f"{failure} (exit {result.exited}).", result.exited)
+
+
 @task
 def doctor(c: Context) -> None:
     """Lab step 1: check that Docker is ready for the lab, and say how to fix what is not."""
@@ -88,21 +118,15 @@ def doctor(c: Context) -> None:
             print(f"     fix: {fix}")
             problems.append(text)
 
-    engine = docker.engine_problem()
-    version = docker.query("version", "--format", "{{.Server.Version}}").stdout.strip()
-    report(
-        engine is None,
-        f"Docker engine {version or 'not reachable: ' + str(engine)}",
-        docker.ENGINE_FIX,
-    )
-    compose = docker.compose_problem()
-    compose_version = docker.query("compose", "version", "--short").stdout.strip()
-    report(
-        compose is None,
-        f"Docker Compose v2 {compose_version or 'missing: ' + str(compose)}",
-        "install the Compose v2 plugin, so that `docker compose version` works",
-    )
-    ours = docker.containers() if engine is None and compose is None else {}
+    engine = docker.query("version", "--format", "{{.Server.Version}}")
+    engine_ok = engine.returncode == 0
+    found = engine.stdout.strip() if engine_ok else f"not reachable: {docker.last_line(engine)}"
+    report(engine_ok, f"Docker engine {found}", docker.ENGINE_FIX)
+    compose = docker.query("compose", "version", "--short")
+    compose_ok = compose.returncode == 0
+    found = compose.stdout.strip() if compose_ok else f"missing: {docker.last_line(compose)}"
+    report(compose_ok, f"Docker Compose v2 {found}", "install the Compose v2 plugin")
+    ours = docker.containers() if engine_ok and compose_ok else {}
     for service, port, variable in (
         ("api", settings.api_port, "API_PORT"),
         ("db", settings.db_port, "DB_PORT"),
@@ -200,10 +224,7 @@ def up(c: Context) -> None:
     if not dry(c):
         free_stack_ports(settings, "up")
     started = time.monotonic()
-    result = sh(c, "docker", "compose", "up", "-d", "--build", "--wait")
-    if result.failed:
-        explain_unhealthy()
-        raise Exit("The stack did not become healthy: see above, and `invoke logs api`.", 1)
+    up_and_wait(c, "up", "-d", "--build", "--wait", what="The stack")
     if dry(c):
         return
     print(f"Stack healthy in {time.monotonic() - started:.1f} s.")
@@ -242,17 +263,14 @@ def dev(c: Context) -> None:
     settings = ready(c)
     if not dry(c):
         free_stack_ports(settings, "dev")
-    result = sh(c, "docker", "compose", *DEV_FILES, "up", "-d", "--build", "--wait")
-    if result.failed:
-        explain_unhealthy()
-        raise Exit("The dev stack did not become healthy: see above.", 1)
+    up_and_wait(c, *DEV_FILES, "up", "-d", "--build", "--wait", what="The dev stack")
     print(
         f"Dev loop on http://127.0.0.1:{settings.api_port}: save a file under api/ and the "
         "API reloads. Ctrl-C ends the loop."
     )
     # Ctrl-C is how the loop ends. A pty lets Invoke pass it on to `logs -f` as a
     # terminal would, even when its own input is closed.
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, Interrupted):
         sh(c, "docker", "compose", *DEV_FILES, "logs", "-f", "--tail", "5", "api", pty=True)
     if not dry(c):
         print("\nDev loop ended: stopping the dev API; `invoke up` gives back the hardened stack.")
@@ -279,24 +297,10 @@ def psql(c: Context, command: str | None = None) -> None:
     settings = ready(c)
     if not dry(c):
         docker.require_service("db")
+    sql = ["-v", "ON_ERROR_STOP=1", "-c", command] if command is not None else []
+    psql_words = ["psql", "-U", settings.postgres_user, "-d", settings.postgres_db, *sql]
     tty = command is None and interactive()
-    words = [
-        "docker",
-        "compose",
-        "exec",
-        *([] if tty else ["-T"]),
-        "db",
-        "psql",
-        "-U",
-        settings.postgres_user,
-        "-d",
-        settings.postgres_db,
-    ]
-    if command is not None:
-        words += ["-v", "ON_ERROR_STOP=1", "-c", command]
-    result = sh(c, *words, pty=tty)
-    if result.failed:
-        raise Exit(f"psql failed (exit {result.exited}): its error is above.", result.exited)
+    exec_in(c, "db", *psql_words, tty=tty, failure="psql failed: its error is above")
 
 
 @task(positional=["service"], help={"service": SERVICE_HELP, "follow": "keep printing new lines"})
@@ -318,11 +322,9 @@ def shell(c: Context, service: str, command: str | None = None) -> None:
     ready(c)
     if not dry(c):
         docker.require_service(service)
+    script = ["-c", command] if command is not None else []
     tty = command is None and interactive()
-    words = ["docker", "compose", "exec", *([] if tty else ["-T"]), service, "sh"]
-    result = sh(c, *words, *(["-c", command] if command is not None else []), pty=tty)
-    if result.failed:
-        raise Exit(f"The command in {service} failed (exit {result.exited}).", result.exited)
+    exec_in(c, service, "sh", *script, tty=tty, failure=f"The command in {service} failed")
 
 
 @task(positional=["service"], help={"service": SERVICE_HELP})
@@ -390,10 +392,7 @@ def diagnose_crash(container: str, timeout: float = 60) -> None:
 def fix_app(c: Context) -> None:
     """Lab step 7.4: rebuild the API from the clean sources and wait until it is healthy."""
     ready(c)
-    result = sh(c, "docker", "compose", "up", "-d", "--build", "--wait", "api")
-    if result.failed:
-        explain_unhealthy()
-        raise Exit("The API did not become healthy: see above, and `invoke logs api`.", 1)
+    up_and_wait(c, "up", "-d", "--build", "--wait", "api", what="The API")
     print("The API is healthy again.")
 
 

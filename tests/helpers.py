@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from typing import TypeVar
 import psycopg
 
 from kit.docker import free_port
+from kit.http import get as http_get
 
 T = TypeVar("T")
 
@@ -104,15 +103,6 @@ class Container:
 ROOT = Path(__file__).resolve().parent.parent
 # The lab's command, kept by the image and given back by `invoke up` after `invoke dev`.
 LAB_COMMAND = ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104
-
-
-def http_get(url: str, timeout: float = 5) -> tuple[int, str]:
-    """Status and body of a real HTTP GET; raises OSError when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (local http)
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 @dataclass

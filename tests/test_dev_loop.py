@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,12 +49,15 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(loop.stdout), daemon=True)
+    reader.start()
     try:
         wait_until(
-            lambda: kit.get("/health")[0] == 200,
+            lambda: any(line.startswith("Dev loop on") for line in lines),
             timeout=180,
-            what="the dev stack",
-            on_timeout=kit.compose_logs,
+            what="invoke dev to be up and following the logs",
+            on_timeout=lambda: "".join(lines[-40:]) + kit.compose_logs(),
         )
         before = api_container(kit)
         app_py = scratch / "app.py"
@@ -79,7 +83,9 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
         )
     finally:
         os.killpg(loop.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        output, _ = loop.communicate(timeout=60)
+        loop.wait(timeout=60)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert loop.returncode == 0, output[-2000:]
     assert "Dev loop ended" in output
     assert "Traceback" not in output

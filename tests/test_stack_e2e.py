@@ -43,7 +43,7 @@ def test_psql_sql_error_exits_non_zero_without_traceback(stack: Kit) -> None:
     result = stack.invoke("psql", "--command", "SELECT * FROM no_such_table;")
     assert result.returncode != 0
     assert 'relation "no_such_table" does not exist' in result.stderr
-    assert result.stderr.strip().endswith("psql failed (exit 1): its error is above.")
+    assert result.stderr.strip().endswith("psql failed: its error is above (exit 1).")
     assert "Traceback" not in result.stderr
 
 
