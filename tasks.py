@@ -391,7 +391,9 @@ def diagnose_crash(container: str, timeout: float = 60) -> None:
 @task(name="fix-app")
 def fix_app(c: Context) -> None:
     """Lab step 7.4: rebuild the API from the clean sources and wait until it is healthy."""
-    ready(c)
+    settings = ready(c)
+    if not dry(c):
+        free_stack_ports(settings, "fix-app")
     up_and_wait(c, "up", "-d", "--build", "--wait", "api", what="The API")
     print("The API is healthy again.")
 

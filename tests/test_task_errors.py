@@ -122,7 +122,7 @@ def test_every_task_rejects_a_non_numeric_port_setting(task: list[str]) -> None:
     fails_with(Kit.fresh().invoke(*task, DB_PORT="5432x"), "DB_PORT must be a TCP port number")
 
 
-@pytest.mark.parametrize("task", ["dev", "break-app"])
+@pytest.mark.parametrize("task", ["dev", "break-app", "fix-app"])
 def test_port_taken_for_the_other_stack_tasks(kit: Kit, listening: int, task: str) -> None:
     fails_with(kit.invoke(task, API_PORT=str(listening)), f"Port {listening}", "API_PORT")
 
