@@ -80,14 +80,27 @@ def image_available(image: str) -> bool:
     return pull.returncode == 0
 
 
-def demo_steps(image: str, note: str) -> list[Step]:
-    """Lab steps 1 and 2, with alpine and hello-world, or with another image when they cannot be had."""
-    hello = ["docker", "run", "--name", f"{PROJECT}-hello", image]
-    if image != "hello-world":
+def demo_image(lab_image: str) -> tuple[str, str]:
+    """The lab's image for steps 1 and 2 when it can be had; else the Python base, and a note."""
+    if image_available(lab_image):
+        return lab_image, ""
+    stand_in = os.environ.get("PYTHON_IMAGE") or "python:3.12-slim"
+    return (
+        stand_in,
+        f" ({lab_image} introuvable ici, `docker pull` a échoué : même démonstration avec {stand_in})",
+    )
+
+
+def demo_steps() -> tuple[list[Step], str]:
+    """Lab steps 1 and 2 with hello-world and alpine, or the same with another image."""
+    hello_image, hello_note = demo_image("hello-world")
+    image, note = demo_image("alpine")
+    hello = ["docker", "run", "--name", f"{PROJECT}-hello", hello_image]
+    if hello_image != "hello-world":
         hello += ["echo", "Hello from Docker!"]
     echo = ["docker", "run", "--name", f"{PROJECT}-echo", image, "echo"]
-    return [
-        Step("hello-world", "1.2", "Vérifier l'installation" + note, hello),
+    steps = [
+        Step("hello-world", "1.2", "Vérifier l'installation" + hello_note, hello),
         Step(
             "ps-all",
             "1.3",
@@ -120,6 +133,7 @@ def demo_steps(image: str, note: str) -> list[Step]:
             ["docker", "rm", f"{PROJECT}-hello", f"{PROJECT}-echo"],
         ),
     ]
+    return steps, (hello_note + note).strip() or "run with the public images hello-world and alpine"
 
 
 def lab_steps(run_port: int) -> list[Step]:
@@ -224,7 +238,7 @@ def environment(env: dict[str, str], api_port: int, db_port: int, demo_note: str
         f"- UV_IMAGE: `{env.get('UV_IMAGE') or 'the Dockerfile default'}`",
         f"- Compose project `{PROJECT}`, image `{IMAGE}`, "
         f"API on 127.0.0.1:{api_port}, PostgreSQL on 127.0.0.1:{db_port}",
-        f"- steps 1 and 2: {demo_note.strip(' ()') or 'run with the public images'}",
+        f"- steps 1 and 2: {demo_note}",
     ]
 
 
@@ -263,10 +277,7 @@ def make_report(folder: Path) -> list[Capture]:
         old.unlink()
     api_port, db_port = free_or(8000), free_or(5432)
     run_port = free_or(8001) if api_port != 8001 else free_or(8002)
-    demo_image, demo_note = "alpine", ""
-    if not image_available("alpine"):
-        demo_image = os.environ.get("PYTHON_IMAGE") or "python:3.12-slim"
-        demo_note = f" (alpine introuvable ici, `docker pull` a échoué : même démonstration avec {demo_image})"
+    demo, demo_note = demo_steps()
     env = {
         **os.environ,
         "COMPOSE_PROJECT_NAME": PROJECT,
@@ -275,7 +286,7 @@ def make_report(folder: Path) -> list[Capture]:
         "API_IMAGE": IMAGE,
         "NO_COLOR": "1",
     }
-    plan = demo_steps(demo_image, demo_note) + lab_steps(run_port)
+    plan = demo + lab_steps(run_port)
     captures: list[Capture] = []
     with throwaway_project(env):
         for number, step in enumerate(plan, 1):
