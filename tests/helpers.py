@@ -132,6 +132,10 @@ class Kit:
             "API_PORT": str(self.api_port),
             "DB_PORT": str(self.db_port),
             "API_IMAGE": self.image,
+            # The lab's credentials, whatever a developer's own .env says.
+            "POSTGRES_USER": "demo",
+            "POSTGRES_PASSWORD": "demo",
+            "POSTGRES_DB": "demo",
             **self.extra_env,
         }
 

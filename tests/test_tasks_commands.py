@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import Kit
 from invoke import Config, MockContext, Result
 
 import tasks
+from kit import settings
 
 
 @pytest.fixture(autouse=True)
-def lab_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def lab_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The lab's defaults, whatever the environment or a developer's own .env say."""
+    monkeypatch.setattr(tasks, "load", lambda: settings.load(tmp_path / ".env"))
     for name in ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_DB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_IMAGE", "python:3.12-slim")
