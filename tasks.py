@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +32,10 @@ SERVICE_HELP = "a service of docker-compose.yml: api or db"
 KIT_LABEL = "tp1-lab-kit.image=api"
 
 
+# Commands are shown and run as one line, quoted for the shell that runs them.
+QUOTE = subprocess.list2cmdline if os.name == "nt" else shlex.join
+
+
 class Interrupted(Exit):
     """A shown command was stopped by Ctrl-C (exit status 130): the task stops there too."""
 
@@ -44,7 +49,7 @@ def sh(c: Context, *words: str, pty: bool = False, stdin: bool = False) -> Resul
     Only commands that read input (stdin=True) get ours: for the others, Invoke keeps
     their input open, so that a Ctrl-C passed on to them never meets a closed pipe."""
     in_stream = None if stdin else False
-    result = c.run(shlex.join(words), echo=True, warn=True, pty=pty, in_stream=in_stream)
+    result = c.run(QUOTE(words), echo=True, warn=True, pty=pty, in_stream=in_stream)
     if result.exited == Interrupted().code:
         raise Interrupted
     return result

@@ -124,13 +124,17 @@ def free_port() -> int:
 
 
 def require_port(port: int, variable: str, task: str) -> None:
-    if port_in_use(port):
-        raise Exit(
-            f"Port {port} on 127.0.0.1 is already in use ({variable}): stop what uses it, "
-            f"or choose another, e.g. `{variable}={port + 1} invoke {task}` or "
-            f"{variable}={port + 1} in .env.",
-            code=1,
-        )
+    """Exit with one line when the port is taken, naming the container that holds it, if any."""
+    if not port_in_use(port):
+        return
+    holders = query("ps", "--filter", f"publish={port}", "--format", "{{.Names}}").stdout.split()
+    held_by = f" by container {', '.join(holders)}" if holders else ""
+    raise Exit(
+        f"Port {port} on 127.0.0.1 is already in use{held_by} ({variable}): stop what uses it, "
+        f"or choose another, e.g. `{variable}={port + 1} invoke {task}` or "
+        f"{variable}={port + 1} in .env.",
+        code=1,
+    )
 
 
 def logs_tail(container: str, lines: int = 20) -> str:

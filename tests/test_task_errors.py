@@ -161,3 +161,15 @@ def test_schemathesis_finds_no_server_error(stack: Kit) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
+
+
+def test_a_port_held_by_a_container_names_it(stack: Kit) -> None:
+    """Another project's container holds the port: the message says which one to stop."""
+    other = Kit.fresh()
+    other.api_port = stack.api_port  # the stack's API holds this port now
+    try:
+        other.ok("build")
+        err = fails_with(other.invoke("up"), f"Port {stack.api_port}", "API_PORT")
+        assert f"by container {stack.project}-api-1" in err
+    finally:
+        other.teardown()
