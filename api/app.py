@@ -93,5 +93,4 @@ async def database_info(db: DB) -> DatabaseInfo:
     row = await db.fetch_one(
         'SELECT current_database() AS database, current_user AS "user", version() AS server_version'
     )
-    host, port = db.target()
-    return DatabaseInfo(**row, host=host, port=port)
+    return DatabaseInfo(**row, host=db.host, port=db.port)

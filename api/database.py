@@ -41,6 +41,17 @@ class Database:
         self.url = url or None
         self.last_error: str | None = None
         self.pool: AsyncConnectionPool | None = None
+        # Why there is no pool, if there is none; the URL's own text is never repeated,
+        # since a malformed one may hold the password.
+        self.problem: str | None = None if url else "DATABASE_URL is not set"
+        self.host, self.port = "localhost", 5432
+        if url:
+            try:
+                params = conninfo_to_dict(url)
+                self.host = str(params.get("host") or "localhost")
+                self.port = int(params.get("port") or 5432)
+            except (psycopg.Error, ValueError):
+                self.problem = "DATABASE_URL is not a valid libpq URL"
 
     def _connection_class(self) -> type[psycopg.AsyncConnection]:
         """A connection class that records on this object why connecting failed."""
@@ -61,7 +72,7 @@ class Database:
 
     async def open(self) -> None:
         """Start connecting in the background; never blocks on the database."""
-        if self.url is None:
+        if self.problem is not None:
             return
         self.pool = AsyncConnectionPool(
             self.url,
@@ -80,15 +91,10 @@ class Database:
         if self.pool is not None:
             await self.pool.close()
 
-    def target(self) -> tuple[str, int]:
-        """The host and port the API connects to, as the URL names them."""
-        params = conninfo_to_dict(self.url or "")
-        return str(params.get("host") or "localhost"), int(params.get("port") or 5432)
-
     async def fetch_one(self, query: str) -> dict[str, Any]:
         """Run one query and return its first row by column, or raise DatabaseUnavailable."""
         if self.pool is None:
-            raise DatabaseUnavailable("DATABASE_URL is not set")
+            raise DatabaseUnavailable(self.problem or "the database pool is closed")
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT + 0.5):
                 async with self.pool.connection(timeout=REQUEST_TIMEOUT) as conn:

@@ -42,3 +42,20 @@ def test_unreachable_host_is_a_503_with_the_reason(monkeypatch: pytest.MonkeyPat
     assert response.status_code == 503
     assert "Connection refused" in response.json()["database"]
     assert "demo:demo" not in response.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["garbage", "postgresql://demo:s3cret@db:notaport/demo", "postgresql://x:s3cret@db/d?foo=1"],
+)
+def test_a_malformed_database_url_is_a_503_that_hides_it(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+        for path in ("/ready", "/db"):
+            response = client.get(path)
+            assert response.status_code == 503
+            assert response.json()["database"] == "DATABASE_URL is not a valid libpq URL"
+            assert "s3cret" not in response.text
