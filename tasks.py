@@ -73,9 +73,15 @@ def ready(c: Context) -> Settings:
     return settings
 
 
+# Container states in which a container keeps its published ports.
+HOLDS_PORTS = {"running", "restarting", "paused"}
+
+
 def free_stack_ports(settings: Settings, task_name: str) -> None:
-    """The stack's ports must be free, unless this project's own containers hold them."""
-    running = {s for s, row in docker.containers().items() if row.get("State") == "running"}
+    """The stack's ports must be free, unless this project's own containers hold them
+    (running, or restarting as a crashing API does between two attempts)."""
+    rows = docker.containers().items()
+    running = {service for service, row in rows if row.get("State") in HOLDS_PORTS}
     if "api" not in running:
         docker.require_port(settings.api_port, "API_PORT", task_name)
     if "db" not in running:
@@ -136,7 +142,7 @@ def doctor(c: Context) -> None:
         ("api", settings.api_port, "API_PORT"),
         ("db", settings.db_port, "DB_PORT"),
     ):
-        if ours.get(service, {}).get("State") == "running":
+        if ours.get(service, {}).get("State") in HOLDS_PORTS:
             report(True, f"port {port} ({variable}) is used by this stack's {service}")
         else:
             report(

@@ -106,3 +106,18 @@ def test_dry_flag_shows_commands_without_an_engine() -> None:
     result = Kit.fresh().invoke("--dry", "up", DOCKER_HOST="unix:///nonexistent.sock")
     assert result.returncode == 0, result.stderr
     assert "docker compose up -d --build --wait" in result.stdout
+
+
+def test_ports_held_by_the_projects_own_restarting_api_are_not_a_conflict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After break-app the API restarts in a loop: its port is still its own (fix-app, up)."""
+    rows = {"api": {"State": "restarting"}, "db": {"State": "running"}}
+    monkeypatch.setattr(tasks.docker, "containers", lambda: rows)
+    checked: list[str] = []
+    monkeypatch.setattr(tasks.docker, "require_port", lambda port, var, task: checked.append(var))
+    tasks.free_stack_ports(tasks.load(), "fix-app")
+    assert checked == []
+    rows["api"]["State"] = "exited"
+    tasks.free_stack_ports(tasks.load(), "fix-app")
+    assert checked == ["API_PORT"]
