@@ -47,6 +47,9 @@ class Side:
     api_port: int = field(default_factory=docker.free_port)
     db_port: int = field(default_factory=docker.free_port)
     results: dict[str, list[float]] = field(default_factory=dict)
+    # Volumes the engine made for the image's VOLUME (the naive db declares none):
+    # `down` leaves them behind, so they are removed at the very end.
+    anonymous_volumes: set[str] = field(default_factory=set)
 
     @property
     def env(self) -> dict[str, str]:
@@ -62,6 +65,19 @@ class Side:
         self.results.setdefault(metric, []).append(value)
 
     def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
+        if args[0] == "down":
+            ids = run(["docker", "compose", "-f", str(self.compose_file), "ps", "-aq"], self.env)
+            for container in ids.stdout.split():
+                mounts = run(
+                    [
+                        "docker",
+                        "inspect",
+                        "-f",
+                        '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}',
+                        container,
+                    ]
+                ).stdout.split()
+                self.anonymous_volumes |= {m for m in mounts if re.fullmatch(r"[0-9a-f]{64}", m)}
         return run(["docker", "compose", "-f", str(self.compose_file), *args], self.env)
 
     def build(self, *extra: str) -> float:
@@ -291,6 +307,9 @@ def sides() -> Iterator[tuple[Side, Side]]:
                     capture_output=True,
                 )
                 subprocess.run(["docker", "image", "rm", side.image], capture_output=True)
+                if side.anonymous_volumes:
+                    remove = ["docker", "volume", "rm", *sorted(side.anonymous_volumes)]
+                    subprocess.run(remove, capture_output=True)
             prune = ["docker", "image", "prune", "-f", "--filter", "label=tp1-lab-kit.image=api"]
             subprocess.run(prune, capture_output=True)
 
