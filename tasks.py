@@ -23,6 +23,7 @@ from kit import lint as lint_checks
 from kit.breakage import broken_copy
 from kit.http import get, pretty
 from kit.settings import ROOT, Settings, load, port_number
+from kit.wait import poll
 
 # Compose and `docker build .` work from the top level, wherever invoke was typed.
 os.chdir(ROOT)
@@ -89,8 +90,8 @@ def free_stack_ports(settings: Settings, task_name: str) -> None:
 
 
 def build_command(settings: Settings, context: str = ".", dockerfile: str = "api/Dockerfile"):
-    args = [word for k, v in settings.build_args.items() for word in ("--build-arg", f"{k}={v}")]
-    return ["docker", "build", "-f", dockerfile, "-t", settings.api_image, *args, context]
+    words = settings.build_arg_words
+    return ["docker", "build", "-f", dockerfile, "-t", settings.api_image, *words, context]
 
 
 def service_container(service: str) -> str:
@@ -182,16 +183,15 @@ def run(c: Context, port: str = "") -> None:
 
 
 def wait_for_health(container: str, port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
+    """Wait for /health 200, or stop early when the container has already exited."""
+
+    def outcome() -> str | None:
         if (docker.inspect(container) or {}).get("State", {}).get("Status") == "exited":
-            break
-        time.sleep(0.2)
+            return "exited"
+        return "up" if get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200 else None
+
+    if poll(outcome, timeout, interval=0.2) == "up":
+        return
     print(docker.logs_tail(container))
     raise Exit(f"{container} does not answer /health on port {port}: see its logs above.", 1)
 
@@ -376,14 +376,13 @@ def break_app(c: Context) -> None:
 
 def diagnose_crash(container: str, timeout: float = 60) -> None:
     """Wait for the container's first crash, then print what a person would look at."""
-    deadline = time.monotonic() + timeout
-    state: dict = {}
-    while time.monotonic() < deadline:
+
+    def crashed() -> dict | None:
         state = (docker.inspect(container) or {}).get("State") or {}
-        if state.get("ExitCode"):
-            break
-        time.sleep(0.3)
-    else:
+        return state if state.get("ExitCode") else None
+
+    state = poll(crashed, timeout, interval=0.3)
+    if state is None:
         print(docker.logs_tail(container))
         raise Exit(f"{container} did not fail within {timeout:g} s: see its logs above.", 1)
     logs = docker.logs_tail(container, 50).splitlines()

@@ -18,7 +18,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +28,9 @@ from invoke import Exit
 from kit import docker
 from kit.breakage import copy_build_context
 from kit.chart import ratio_chart
-from kit.settings import ROOT
+from kit.http import get
+from kit.settings import ROOT, load
+from kit.wait import poll
 
 NAIVE_SOURCE = ROOT / "bench" / "naive"
 
@@ -81,10 +82,7 @@ class Side:
         return run(["docker", "compose", "-f", str(self.compose_file), *args], self.env)
 
     def build(self, *extra: str) -> float:
-        base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
-        args = ["--build-arg", f"PYTHON_IMAGE={base}"]
-        if uv := os.environ.get("UV_IMAGE"):
-            args += ["--build-arg", f"UV_IMAGE={uv}"]
+        args = load().build_arg_words
         command = [
             "docker",
             "build",
@@ -117,20 +115,12 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def wait_for(probe: Callable[[], bool], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if probe():
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise Exit(f"bench: timed out after {timeout:g} s waiting for {what}", 1)
+    if not poll(probe, timeout, interval=0.05):
+        raise Exit(f"bench: timed out after {timeout:g} s waiting for {what}", 1)
 
 
 def answers(port: int) -> bool:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-        return response.status == 200
+    return get(f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200
 
 
 def usable(side: Side) -> bool:
@@ -227,7 +217,7 @@ def image_mib(image: str) -> float:
 
 
 def measure(side: Side, runs: int, load_seconds: int, progress: Callable[[str], None]) -> None:
-    base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
+    base = load().python_image
     for i in range(runs):
         progress(f"{side.name}: cold build {i + 1}/{runs}")
         side.record("cold build (s)", side.build("--no-cache"))
@@ -256,12 +246,12 @@ def measure(side: Side, runs: int, load_seconds: int, progress: Callable[[str], 
     side.record("API memory, idle (MiB)", memory(side.api_container()))
     for i in range(runs):
         progress(f"{side.name}: wrk, 50 connections, {load_seconds} s {i + 1}/{runs}")
-        load = wrk(side, load_seconds)
-        side.record("/health requests per second", load.requests_per_second)
-        side.record("/health latency p50 (ms)", load.p50_ms)
-        side.record("/health latency p99 (ms)", load.p99_ms)
-        side.record("/health errors under load", load.errors)
-        side.record("API memory under load, peak (MiB)", load.peak_memory)
+        under_load = wrk(side, load_seconds)
+        side.record("/health requests per second", under_load.requests_per_second)
+        side.record("/health latency p50 (ms)", under_load.p50_ms)
+        side.record("/health latency p99 (ms)", under_load.p99_ms)
+        side.record("/health errors under load", under_load.errors)
+        side.record("API memory under load, peak (MiB)", under_load.peak_memory)
     side.compose("down", "-v")
 
 
@@ -352,7 +342,7 @@ def write_markdown(naive: Side, ours: Side, runs: int, load_seconds: int, out: P
         cells = [metric, spread(naive_values) if naive_values else "—", spread(ours_values)]
         rows.append("| " + " | ".join([*cells, ratio_text, target, verdict]) + " |")
     ratio_chart(ratios, HIGHER_IS_BETTER, out.parent / "bench-ratios.svg")
-    base = os.environ.get("PYTHON_IMAGE", "python:3.12-slim")
+    base = load().python_image
     engine = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     images = " ".join(

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
 from typing import Any
 
 from invoke import Exit
+
+from kit.wait import poll
 
 ENGINE_FIX = (
     "start Docker (Docker Desktop, or `sudo systemctl start docker`), "
@@ -150,16 +151,14 @@ def health_output(info: dict[str, Any]) -> str:
 
 def wait_healthy(container: str, timeout: float = 60) -> None:
     """Poll the container's health until healthy; on timeout, show its logs and Exit."""
-    deadline = time.monotonic() + timeout
-    status = "unknown"
-    while time.monotonic() < deadline:
-        info = inspect(container) or {}
-        state = info.get("State") or {}
-        status = (state.get("Health") or {}).get("Status") or state.get("Status", "gone")
-        if status == "healthy":
-            return
-        time.sleep(0.5)
+
+    def status() -> str:
+        state = (inspect(container) or {}).get("State") or {}
+        return (state.get("Health") or {}).get("Status") or state.get("Status", "gone")
+
+    if poll(lambda: status() == "healthy", timeout, interval=0.5):
+        return
     print(logs_tail(container))
     raise Exit(
-        f"{container} is {status}, not healthy, after {timeout:g} s: see its logs above.", code=1
+        f"{container} is {status()}, not healthy, after {timeout:g} s: see its logs above.", code=1
     )

@@ -31,6 +31,16 @@ class Settings:
     build_args: dict[str, str]
 
     @property
+    def python_image(self) -> str:
+        """The base image of the API (the Dockerfile's default unless PYTHON_IMAGE is set)."""
+        return self.build_args.get("PYTHON_IMAGE", "python:3.12-slim")
+
+    @property
+    def build_arg_words(self) -> list[str]:
+        """`--build-arg NAME=VALUE` for each base image set; the Dockerfile has the defaults."""
+        return [w for k, v in self.build_args.items() for w in ("--build-arg", f"{k}={v}")]
+
+    @property
     def run_container(self) -> str:
         """`invoke run` names its container after the image: `docker run --name simple-api`."""
         name = self.api_image.removesuffix(":latest")

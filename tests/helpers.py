@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,9 +12,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+from invoke import Exit
 
+from kit import docker as kit_docker
 from kit.docker import free_port
 from kit.http import get as http_get
+from kit.wait import poll
 
 T = TypeVar("T")
 
@@ -31,15 +33,11 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def engine_problem() -> str | None:
-    """None when a Docker engine answers, else a one-line reason."""
+    """None when a Docker engine answers, else the kit's own one-line reason."""
     try:
-        result = docker("version", "--format", "{{.Server.Version}}", check=False)
-    except FileNotFoundError:
-        return "the docker command is not installed"
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        return lines[-1] if lines else "docker version failed"
-    return None
+        return kit_docker.engine_problem()
+    except Exit as missing:  # no docker command at all
+        return missing.message
 
 
 def unique_name(prefix: str) -> str:
@@ -55,20 +53,20 @@ def wait_until(
     interval: float = 0.2,
 ) -> T:
     """Call probe until it returns something truthy; fail after timeout with on_timeout()'s text."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
+    last: list[object] = [None]
+
+    def remembered() -> T | None:
         try:
-            result = probe()
+            last[0] = probe()
         except Exception as exc:  # a probe may fail while the thing starts
-            last = exc
-        else:
-            if result:
-                return result
-            last = result
-        time.sleep(interval)
+            last[0] = exc
+            return None
+        return last[0]
+
+    if result := poll(remembered, timeout, interval):
+        return result
     raise AssertionError(
-        f"timed out after {timeout:g} s waiting for {what} (last: {last!r})\n{on_timeout()}"
+        f"timed out after {timeout:g} s waiting for {what} (last: {last[0]!r})\n{on_timeout()}"
     )
 
 

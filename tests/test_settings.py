@@ -32,6 +32,7 @@ def test_lab_defaults_without_env_or_dotenv(env_file: Path) -> None:
     assert (settings.api_port, settings.db_port, settings.api_image) == (8000, 5432, "simple-api")
     assert (settings.postgres_user, settings.postgres_db) == ("demo", "demo")
     assert settings.build_args == {}
+    assert (settings.build_arg_words, settings.python_image) == ([], "python:3.12-slim")
     assert settings.run_container == "simple-api"
 
 
@@ -40,6 +41,7 @@ def test_dotenv_is_read(env_file: Path) -> None:
     settings = load(env_file)
     assert (settings.api_port, settings.db_port) == (8100, 5500)
     assert settings.build_args == {"PYTHON_IMAGE": "python:3.12-slim"}
+    assert settings.build_arg_words == ["--build-arg", "PYTHON_IMAGE=python:3.12-slim"]
 
 
 def test_environment_wins_over_dotenv(env_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
