@@ -16,7 +16,7 @@
         {
           default = pkgs.mkShellNoCC {
             packages = [
-              pkgs.docker-client # the docker CLI; nixpkgs wires the Compose v2 plugin into it
+              pkgs.docker-client # the docker CLI; nixpkgs wires the Compose plugin into it
               pkgs.docker-compose
               python
               pkgs.uv
@@ -28,16 +28,24 @@
             # uv uses this shell's Python and never downloads another one.
             UV_PYTHON = python.interpreter;
             UV_PYTHON_DOWNLOADS = "never";
-            # Binary wheels (psycopg-binary, uvloop) expect a manylinux system's libraries.
+            # The locked wheels are built for manylinux: besides glibc, which Nix's
+            # Python brings itself, they need only libgcc_s (the Rust extensions:
+            # pydantic-core, watchfiles, rpds) and libz (psycopg-binary's OpenSSL).
+            # Never glibc here: every host program started from this shell (git,
+            # an editor, ssh) would load Nix's glibc through the host's loader.
             LD_LIBRARY_PATH =
               if pkgs.stdenv.isLinux
-              then pkgs.lib.makeLibraryPath pkgs.pythonManylinuxPackages.manylinux1
+              then pkgs.lib.makeLibraryPath [ pkgs.stdenv.cc.cc.lib pkgs.zlib ]
               else "";
 
+            # The project's root is the nearest folder up from here holding flake.nix,
+            # as Nix itself finds the flake: `nix develop` may be typed in api/.
             shellHook = ''
-              uv sync --locked --quiet
-              export PATH="$PWD/.venv/bin:$PATH"
-              echo "tp1 kit shell: docker, docker compose, python ${python.version}, uv, psql, make, hadolint; .venv synced, invoke on PATH (try: invoke up)"
+              kit_root=$PWD
+              while [ "$kit_root" != / ] && [ ! -e "$kit_root/flake.nix" ]; do kit_root=$(dirname "$kit_root"); done
+              uv sync --locked --quiet --project "$kit_root"
+              export PATH="$kit_root/.venv/bin:$PATH"
+              echo "tp1 kit shell: docker, docker compose, python ${python.version}, uv, psql, make, hadolint; $kit_root/.venv synced, invoke on PATH (try: invoke up)"
             '';
           };
         });

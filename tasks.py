@@ -137,7 +137,7 @@ def doctor(c: Context) -> None:
     compose = docker.query("compose", "version", "--short")
     compose_ok = compose.returncode == 0
     found = compose.stdout.strip() if compose_ok else f"missing: {docker.last_line(compose)}"
-    report(compose_ok, f"Docker Compose v2 {found}", "install the Compose v2 plugin")
+    report(compose_ok, f"Docker Compose {found}", "install the Compose plugin (`docker compose`)")
     ours = docker.containers() if engine_ok and compose_ok else {}
     for service, port, variable in (
         ("api", settings.api_port, "API_PORT"),
@@ -496,7 +496,7 @@ def lint(c: Context) -> None:
         if os.environ.get("CI") and not os.environ.get("SKIP_NIX_CHECKS"):
             failed.append(f"nix flake checks ({problem})")
         print(f"# skipped the Nix flake checks: {problem}")
-    elif sh(c, *lint_checks.NIX_CHECK).failed:
+    elif sh(c, *lint_checks.nix_check()).failed:
         failed.append("nix flake checks")
     if failed:
         raise Exit(f"lint: {len(failed)} check(s) failed: {', '.join(failed)}.", 1)

@@ -45,7 +45,7 @@ def engine_problem() -> str | None:
 
 
 def compose_problem() -> str | None:
-    """None when the Compose v2 plugin (`docker compose`) works; else why not."""
+    """None when the Compose plugin (`docker compose`, v2 or later) works; else why not."""
     result = query("compose", "version", "--short")
     return None if result.returncode == 0 else last_line(result)
 
@@ -55,7 +55,7 @@ def require_engine() -> None:
         raise Exit(f"The Docker engine is not reachable ({problem}): {ENGINE_FIX}.", code=1)
     if problem := compose_problem():
         raise Exit(
-            f"Docker Compose v2 is missing ({problem}): install the compose plugin "
+            f"Docker Compose is missing ({problem}): install the Compose plugin "
             "(`docker compose version` must work).",
             code=1,
         )

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kit import docker
-from kit.settings import ROOT
+from kit.settings import DEFAULT_IMAGES, ROOT, load
 
 PROJECT = "tp1-report"
 IMAGE = "simple-api:report"
@@ -84,7 +84,7 @@ def demo_image(lab_image: str) -> tuple[str, str]:
     """The lab's image for steps 1 and 2 when it can be had; else the Python base, and a note."""
     if image_available(lab_image):
         return lab_image, ""
-    stand_in = os.environ.get("PYTHON_IMAGE") or "python:3.12-slim"
+    stand_in = load().python_image
     return (
         stand_in,
         f" ({lab_image} introuvable ici, `docker pull` a échoué : même démonstration avec {stand_in})",
@@ -233,9 +233,10 @@ def environment(env: dict[str, str], api_port: int, db_port: int, demo_note: str
         f"- Docker engine: {out('docker', 'version', '--format', '{{.Server.Version}}')}, "
         f"client {out('docker', 'version', '--format', '{{.Client.Version}}')}",
         f"- Docker Compose: {out('docker', 'compose', 'version', '--short')}",
-        f"- PYTHON_IMAGE: `{env.get('PYTHON_IMAGE') or 'python:3.12-slim (default)'}`",
-        f"- POSTGRES_IMAGE: `{env.get('POSTGRES_IMAGE') or 'postgres:16 (default)'}`",
-        f"- UV_IMAGE: `{env.get('UV_IMAGE') or 'the Dockerfile default'}`",
+        *(
+            f"- {name}: `{env.get(name) or f'{default} (default)'}`"
+            for name, default in DEFAULT_IMAGES.items()
+        ),
         f"- Compose project `{PROJECT}`, image `{IMAGE}`, "
         f"API on 127.0.0.1:{api_port}, PostgreSQL on 127.0.0.1:{db_port}",
         f"- steps 1 and 2: {demo_note}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,19 @@ from dotenv import dotenv_values
 from invoke import Exit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_images() -> dict[str, str]:
+    """The public base images, read where they are written: the ARG lines of
+    api/Dockerfile and the ${POSTGRES_IMAGE:-...} default of docker-compose.yml."""
+    dockerfile = (ROOT / "api" / "Dockerfile").read_text(encoding="utf-8")
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    images = dict(re.findall(r"^ARG (\w+_IMAGE)=(\S+)$", dockerfile, re.MULTILINE))
+    images |= re.findall(r"\$\{(POSTGRES_IMAGE):-([^}]+)\}", compose)[:1]
+    return images
+
+
+DEFAULT_IMAGES = default_images()
 
 
 def port_number(raw: str | int, name: str) -> int:
@@ -33,7 +47,7 @@ class Settings:
     @property
     def python_image(self) -> str:
         """The base image of the API (the Dockerfile's default unless PYTHON_IMAGE is set)."""
-        return self.build_args.get("PYTHON_IMAGE", "python:3.12-slim")
+        return self.build_args.get("PYTHON_IMAGE", DEFAULT_IMAGES["PYTHON_IMAGE"])
 
     @property
     def build_arg_words(self) -> list[str]:

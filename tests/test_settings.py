@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from invoke import Exit
 
-from kit.settings import load
+from kit.settings import DEFAULT_IMAGES, ROOT, load
 
 NAMES = [
     "API_PORT",
@@ -59,3 +59,16 @@ def test_a_bad_port_in_dotenv_is_one_clear_exit(env_file: Path) -> None:
         load(env_file)
     assert raised.value.code == 2
     assert "DB_PORT must be a TCP port number (1-65535), not 'five'" in raised.value.message
+
+
+def test_each_base_image_is_written_once_and_its_copies_agree() -> None:
+    """The defaults live in api/Dockerfile and docker-compose.yml; the copies that a file
+    format forces elsewhere (.env.example, the uv version of CI and the workflow) agree."""
+    assert set(DEFAULT_IMAGES) == {"PYTHON_IMAGE", "UV_IMAGE", "POSTGRES_IMAGE"}
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name, image in DEFAULT_IMAGES.items():
+        assert f"# {name}={image}\n" in example
+    uv_version = DEFAULT_IMAGES["UV_IMAGE"].rsplit(":", 1)[1]
+    assert f"UV_VERSION={uv_version}\n" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert f'version: "{uv_version}"' in workflow
