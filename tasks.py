@@ -89,9 +89,9 @@ def free_stack_ports(settings: Settings, task_name: str) -> None:
         docker.require_port(settings.db_port, "DB_PORT", task_name)
 
 
-def build_command(settings: Settings, context: str = ".", dockerfile: str = "api/Dockerfile"):
-    words = settings.build_arg_words
-    return ["docker", "build", "-f", dockerfile, "-t", settings.api_image, *words, context]
+def build_command(settings: Settings, context: str = ".") -> list[str]:
+    """The lab's `docker build -t simple-api .`, with the base images' build args when set."""
+    return ["docker", "build", "-t", settings.api_image, *settings.build_arg_words, context]
 
 
 def service_container(service: str) -> str:
@@ -158,9 +158,11 @@ def doctor(c: Context) -> None:
 
 @task
 def build(c: Context) -> None:
-    """Lab step 3: build the API image (`docker build -f api/Dockerfile -t simple-api .`)."""
+    """Lab step 3: build the API image (`cd api && docker build -t simple-api .`)."""
     settings = ready(c)
-    succeed(sh(c, *build_command(settings)), "docker build")
+    # api/ is the build context, as in the lab: the command is the statement's own.
+    with c.cd("api"):
+        succeed(sh(c, *build_command(settings)), "docker build")
 
 
 @task(help={"port": "port on 127.0.0.1 to publish the API on (default: API_PORT, or 8000)"})
@@ -363,8 +365,8 @@ def break_app(c: Context) -> None:
         free_stack_ports(settings, "break-app")
     with tempfile.TemporaryDirectory(prefix="tp1-break-app-") as tmp:
         line = broken_copy(Path(tmp))
-        print(f"# In a copy of the sources ({tmp}), api/app.py now says: {line}")
-        succeed(sh(c, *build_command(settings, tmp, f"{tmp}/api/Dockerfile")), "docker build")
+        print(f"# In a copy of api/ ({tmp}/api), app.py now says: {line}")
+        succeed(sh(c, *build_command(settings, f"{tmp}/api")), "docker build")
     # --no-build: use the broken image just built; --force-recreate: replace a running api.
     succeed(
         sh(c, "docker", "compose", "up", "-d", "--no-build", "--force-recreate", "api"),
@@ -486,6 +488,15 @@ def bench(c: Context, runs: int = 3, load_seconds: int = 10) -> None:
 def test(c: Context) -> None:
     """Kit maintenance: the test suite, as the README runs it (`uv run --locked pytest`)."""
     succeed(sh(c, "uv", "run", "--locked", "pytest"), "pytest")
+
+
+@task
+def requirements(c: Context) -> None:
+    """Kit maintenance: write api/requirements.txt, what the image installs, from uv.lock.
+
+    Run it after `uv lock` or `uv add`: `invoke lint` fails while the two differ.
+    """
+    succeed(sh(c, "python", "-m", "kit.requirements"), "the export of uv.lock")
 
 
 @task

@@ -223,7 +223,7 @@ def measure(side: Side, runs: int, load_seconds: int, progress: Callable[[str], 
         side.record("cold build (s)", side.build("--no-cache"))
     for i in range(runs):
         progress(f"{side.name}: rebuild after an app.py edit {i + 1}/{runs}")
-        app_py = side.context / ("api/app.py" if side.name == "ours" else "app.py")
+        app_py = side.context / "app.py"
         app_py.write_text(app_py.read_text() + f"\n# bench edit {time.time()}\n")
         side.record("rebuild after app.py edit (s)", side.build())
     side.record("image size over the base (MiB)", image_mib(side.image) - image_mib(base))
@@ -261,7 +261,7 @@ def sides() -> Iterator[tuple[Side, Side]]:
     with tempfile.TemporaryDirectory(prefix="tp1-bench-") as tmp:
         naive_dir, ours_dir = Path(tmp) / "naive", Path(tmp) / "ours"
         shutil.copytree(NAIVE_SOURCE, naive_dir)
-        copy_build_context(ours_dir)
+        ours_context = copy_build_context(ours_dir)
         naive = Side(
             "naive",
             naive_dir,
@@ -272,8 +272,8 @@ def sides() -> Iterator[tuple[Side, Side]]:
         )
         ours = Side(
             "ours",
-            ours_dir,
-            ours_dir / "api" / "Dockerfile",
+            ours_context,
+            ours_context / "Dockerfile",
             ROOT / "docker-compose.yml",
             "tp1-bench-ours",
             "simple-api:bench",

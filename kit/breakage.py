@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from invoke import Exit
 
+from kit import statement
 from kit.settings import ROOT
 
-# The files the image is built from (see .dockerignore).
-CONTEXT_FILES = ["pyproject.toml", "uv.lock", ".dockerignore", "api/Dockerfile"]
-# `app = FastAPI(...)` and `@app.get(...)` become `appi`: uvicorn then finds no `app`.
-APP_NAME = re.compile(r"^(@?)app\b", re.MULTILINE)
+# The statement's edit of step 7.4: `app = FastAPI(...)` and `@app.get(...)` become
+# `appi`, and uvicorn then finds no `app`.
+STATEMENT_EDIT = next(c for c in statement.COMMANDS if c.kind == "edit")
 
 
-def copy_build_context(destination: Path) -> None:
-    """Copy what the API image is built from to destination, to change it there."""
-    for name in CONTEXT_FILES:
-        (destination / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, destination / name)
-    for source in (ROOT / "api").glob("*.py"):
-        shutil.copy2(source, destination / "api" / source.name)
+def copy_build_context(destination: Path) -> Path:
+    """Copy api/, the image's whole build context, to destination/api; return that copy."""
+    return Path(
+        shutil.copytree(
+            ROOT / "api", destination / "api", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    )
 
 
 def broken_copy(destination: Path) -> str:
-    """Copy the build context to destination with `app` renamed `appi` in api/app.py.
+    """Copy the build context to destination/api with `app` renamed `appi` in app.py.
 
     Returns the renamed assignment line, to show the user what changed."""
-    copy_build_context(destination)
-    app_py = destination / "api" / "app.py"
-    broken, count = APP_NAME.subn(r"\1appi", app_py.read_text())
-    if count == 0:
+    app_py = copy_build_context(destination) / "app.py"
+    text = app_py.read_text(encoding="utf-8")
+    broken = statement.edited(text, STATEMENT_EDIT)
+    if broken == text:
         raise Exit("api/app.py has no module-level `app = ...` to rename: nothing to break.", 1)
-    app_py.write_text(broken)
+    app_py.write_text(broken, encoding="utf-8")
     return next(line for line in broken.splitlines() if line.startswith("appi"))

@@ -14,6 +14,8 @@ CHECKS: list[tuple[str, list[str]]] = [
     # Security findings of high severity fail; accepted ones are in .compose-lint.yml, with reasons.
     ("compose-lint", ["compose-lint", "check", "-q", "docker-compose.yml"]),
     ("uv lock", ["uv", "lock", "--check"]),
+    # What the image installs (api/requirements.txt) is the export of uv.lock.
+    ("requirements export", ["python", "-m", "kit.requirements", "--check"]),
     # The workflow and Dependabot config a student's repository runs, against GitHub's schemas.
     (
         "workflow schema",

@@ -34,12 +34,17 @@ def runs(task, *commands: str, **kwargs: object) -> None:
     assert [call.args[0] for call in c.run.call_args_list] == list(commands)
 
 
-def test_build() -> None:
-    runs(
-        tasks.build,
-        "docker build -f api/Dockerfile -t simple-api --build-arg "
-        "PYTHON_IMAGE=python:3.12-slim --build-arg UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9 .",
+def test_build_runs_the_statements_command_in_api() -> None:
+    command = (
+        "docker build -t simple-api --build-arg PYTHON_IMAGE=python:3.12-slim "
+        "--build-arg UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9 ."
     )
+    c = dry_context(command)
+    inner, cwds = c.run, []
+    c.run = lambda command, **kwargs: cwds.append(c.cwd) or inner(command, **kwargs)
+    tasks.build(c)
+    assert [call.args[0] for call in inner.call_args_list] == [command]
+    assert cwds == ["api"]
 
 
 def test_run_publishes_on_loopback_only() -> None:

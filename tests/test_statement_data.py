@@ -1,0 +1,68 @@
+"""The statement as data (kit/statement.py) and how a replay types it (kit/replay.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kit import statement
+from kit.replay import Replay
+
+STATEMENT = Path(__file__).resolve().parents[2] / "shared" / "lab" / "tp1-enonce.md"
+
+
+def replay(**scope: str) -> Replay:
+    return Replay(Path("."), {}, "tp1-verbatim=x", scope=scope, server="6a886cd9778d")
+
+
+@pytest.mark.skipif(not STATEMENT.exists(), reason="the lab statement is in ../shared/lab")
+def test_every_command_is_written_as_the_statement_writes_it() -> None:
+    blocks = re.findall(r"```bash\n(.*?)```", STATEMENT.read_text(encoding="utf-8"), re.DOTALL)
+    written = {line.strip() for block in blocks for line in block.splitlines()}
+    for command in statement.COMMANDS:
+        if command.kind != "edit":
+            assert command.command in written, command
+    typed = "".join(c.input for c in statement.COMMANDS)
+    assert "ls\nuname -a\nexit\n" in typed and "ls\npython --version\nexit\n" in typed
+
+
+def test_steps_follow_the_statements_order() -> None:
+    numbers = [tuple(map(int, c.step.split("."))) for c in statement.COMMANDS]
+    assert numbers == sorted(numbers)
+    assert [c.command for c in statement.commands(3, 3)] == ["docker build -t simple-api ."]
+
+
+def test_a_server_runs_detached_and_stop_names_it() -> None:
+    run = next(c for c in statement.COMMANDS if c.kind == "server")
+    assert replay().words(run) == [
+        *["docker", "run", "-d", "--label", "tp1-verbatim=x"],
+        *["-p", "8000:8000", "simple-api"],
+    ]
+    stop = next(c for c in statement.COMMANDS if statement.CONTAINER_PLACEHOLDER in c.command)
+    assert replay().words(stop) == ["docker", "stop", "6a886cd9778d"]
+
+
+def test_typed_input_goes_without_a_terminal() -> None:
+    alpine, psql, shell = (c for c in statement.COMMANDS if c.kind == "interactive")
+    alpine_words = ["docker", "run", "--label", "tp1-verbatim=x", "-i", "alpine", "sh"]
+    assert replay().words(alpine) == alpine_words
+    assert replay().words(psql)[:5] == ["docker", "compose", "exec", "-T", "db"]
+    assert replay().words(shell) == ["docker", "compose", "exec", "-T", "api", "sh"]
+
+
+def test_a_prune_never_runs_without_its_scope() -> None:
+    prune = next(c for c in statement.COMMANDS if c.command == "docker image prune")
+    with pytest.raises(ValueError, match="never prunes all"):
+        replay().words(prune)
+    words = replay(image="label=com.docker.compose.project=p").words(prune)
+    assert words == ["docker", "image", "prune", "--filter", "label=com.docker.compose.project=p"]
+
+
+def test_the_statements_edit_renames_app_at_module_level() -> None:
+    edit = next(c for c in statement.COMMANDS if c.kind == "edit")
+    source = "app = FastAPI()\n\n@app.get('/health')\ndef health():\n    return app\n"
+    assert statement.edited(source, edit) == (
+        "appi = FastAPI()\n\n@appi.get('/health')\ndef health():\n    return app\n"
+    )
