@@ -21,7 +21,7 @@ test: ## run the test suite (invoke test: uv run --locked pytest)
 lint: ## run every lint gate of CI (invoke lint)
 	$(INVOKE) lint
 
-clean: ## remove the kit's containers, volume and images (invoke clean)
+clean: ## remove the kit's containers and images, keep the data (invoke clean)
 	$(INVOKE) clean
 
 report: ## capture the lab's evidence into reports/ (invoke report)

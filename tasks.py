@@ -410,34 +410,40 @@ def fix_app(c: Context) -> None:
     print("The API is healthy again.")
 
 
+def confirm(c: Context, risks: list[str], yes: bool) -> None:
+    """Go on only with the user's word: --yes, or y on a terminal; else stop, nothing done."""
+    if not risks or yes or dry(c):
+        return
+    what = " and ".join(risks)
+    if not interactive():
+        raise Exit(f"This would {what}: confirm with --yes.", 2)
+    if input(f"This will {what}. Go on? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise Exit("Nothing removed.", 1)
+
+
 @task(
     help={
+        "volumes": "also delete the database volume: its data is lost (asks first)",
         "all": "also run the lab's global prunes: every stopped container and dangling "
         "image on this engine, not only the kit's (asks first)",
-        "yes": "with --all, do not ask for confirmation",
+        "yes": "with --volumes or --all, do not ask for confirmation",
     }
 )
-def clean(c: Context, all: bool = False, yes: bool = False) -> None:
-    """Lab step 7.5: remove this project's containers, network, volume and images.
+def clean(c: Context, volumes: bool = False, all: bool = False, yes: bool = False) -> None:
+    """Lab step 7.5: remove this project's containers, network and images; keep the data.
 
-    Touches only what the kit made: the stack (`docker compose down -v`), the
-    `invoke run` container and the API image. The database's data is erased.
+    Touches only what the kit made: the stack (`docker compose down`), the
+    `invoke run` container and the API image. The database volume stays, as with
+    Docker's own prunes, unless --volumes is given (`down -v`).
     """
     settings = ready(c)
-    if all and not yes and not dry(c):
-        if not interactive():
-            raise Exit(
-                "--all prunes every stopped container and unused image on this engine: "
-                "confirm with --yes.",
-                2,
-            )
-        answer = input(
-            "--all prunes every stopped container and dangling image on this engine, "
-            "not only the kit's. Go on? [y/N] "
-        )
-        if answer.strip().lower() not in ("y", "yes"):
-            raise Exit("Nothing pruned.", 1)
-    succeed(sh(c, "docker", "compose", "down", "-v", "--remove-orphans"), "docker compose down")
+    risks = [
+        *(["delete the database volume and its data"] if volumes else []),
+        *(["prune every stopped container and dangling image on this engine"] if all else []),
+    ]
+    confirm(c, risks, yes)
+    down = ["docker", "compose", "down", *(["-v"] if volumes else []), "--remove-orphans"]
+    succeed(sh(c, *down), "docker compose down")
     if dry(c) or docker.inspect(settings.run_container):
         succeed(sh(c, "docker", "rm", "-f", settings.run_container), "docker rm")
     if dry(c) or docker.image_exists(settings.api_image):
@@ -448,6 +454,8 @@ def clean(c: Context, all: bool = False, yes: bool = False) -> None:
     if all:
         succeed(sh(c, "docker", "container", "prune", "-f"), "docker container prune")
         succeed(sh(c, "docker", "image", "prune", "-f"), "docker image prune")
+    if not volumes and not dry(c):
+        print("The database volume is kept: `invoke clean --volumes` deletes it too.")
 
 
 @task(help={"output": "folder for the captures (default: reports/captures)"})

@@ -187,7 +187,7 @@ class Kit:
 
     def teardown(self) -> None:
         """Remove all the project made, even after a failure: `invoke clean`, then make sure."""
-        self.invoke("clean")
+        self.invoke("clean", "--volumes", "--yes")
         subprocess.run(
             ["docker", "compose", "down", "-v", "--remove-orphans"],
             cwd=ROOT,

@@ -143,25 +143,30 @@ def test_run_and_stop_the_image_alone(stack: Kit) -> None:
     assert docker("ps", "-a", "-q", "--filter", f"name=^{stack.image}$").stdout.strip() == ""
 
 
-def test_clean_removes_the_project_and_spares_a_foreign_container_and_volume(stack: Kit) -> None:
+def test_clean_keeps_the_data_and_clean_volumes_erases_it_sparing_others(stack: Kit) -> None:
     foreign = unique_name("tp1test-foreign")
     docker("volume", "create", foreign)
     image = os.environ.get("POSTGRES_IMAGE", "postgres:16")
     docker("create", "--name", foreign, "-v", f"{foreign}:/data", image)
+    volume = f"{stack.project}_db-data"
+    ours = f"label=com.docker.compose.project={stack.project}"
     try:
+        stack.ok("psql", "-c", "CREATE TABLE cleaned (b text); INSERT INTO cleaned VALUES ('x');")
         out = stack.ok("clean")
+        assert "docker compose down --remove-orphans" in out
+        assert "The database volume is kept" in out
+        assert docker("volume", "inspect", volume, check=False).returncode == 0
+        assert docker("image", "inspect", stack.image, check=False).returncode != 0
+        assert docker("ps", "-a", "-q", "--filter", ours).stdout == ""
+        stack.ok("up")
+        assert " x\n" in stack.ok("psql", "-c", "SELECT b FROM cleaned;")
+
+        out = stack.ok("clean", "--volumes", "--yes")
         assert "docker compose down -v --remove-orphans" in out
+        assert docker("volume", "inspect", volume, check=False).returncode != 0
         assert docker("volume", "inspect", foreign, check=False).returncode == 0
         assert docker("container", "inspect", foreign, check=False).returncode == 0
-        volume = f"{stack.project}_db-data"
-        assert docker("volume", "inspect", volume, check=False).returncode != 0
-        assert docker("image", "inspect", stack.image, check=False).returncode != 0
-        assert (
-            docker(
-                "ps", "-a", "-q", "--filter", f"label=com.docker.compose.project={stack.project}"
-            ).stdout
-            == ""
-        )
+        assert docker("ps", "-a", "-q", "--filter", ours).stdout == ""
     finally:
         docker("rm", "-f", "-v", foreign, check=False)
         docker("volume", "rm", foreign, check=False)

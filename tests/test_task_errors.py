@@ -110,8 +110,9 @@ def test_run_without_the_image(kit: Kit) -> None:
     fails_with(kit.invoke("run"), f"No image {kit.image}", "invoke build")
 
 
-def test_clean_all_asks_for_confirmation_and_prunes_nothing_without_it(kit: Kit) -> None:
-    result = kit.invoke("clean", "--all")
+@pytest.mark.parametrize("flag", ["--all", "--volumes"])
+def test_clean_asks_for_confirmation_and_removes_nothing_without_it(kit: Kit, flag: str) -> None:
+    result = kit.invoke("clean", flag)
     assert result.returncode == 2
     fails_with(result, "confirm with --yes")
     assert "docker" not in result.stdout  # no command ran

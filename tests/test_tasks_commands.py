@@ -93,10 +93,20 @@ def test_restart() -> None:
     runs(tasks.restart, "docker compose restart db", service="db")
 
 
+def test_clean_keeps_the_volume_unless_asked() -> None:
+    kit_only = [
+        "docker rm -f simple-api",
+        "docker image rm simple-api",
+        "docker image prune -f --filter label=tp1-lab-kit.image=api",
+    ]
+    runs(tasks.clean, "docker compose down --remove-orphans", *kit_only)
+    runs(tasks.clean, "docker compose down -v --remove-orphans", *kit_only, volumes=True, yes=True)
+
+
 def test_clean_all_yes_runs_the_lab_prunes_last() -> None:
     runs(
         tasks.clean,
-        "docker compose down -v --remove-orphans",
+        "docker compose down --remove-orphans",
         "docker rm -f simple-api",
         "docker image rm simple-api",
         "docker image prune -f --filter label=tp1-lab-kit.image=api",
