@@ -13,8 +13,6 @@ from typing import Any
 
 from invoke import Exit
 
-from kit.wait import poll
-
 ENGINE_FIX = (
     "start Docker (Docker Desktop, or `sudo systemctl start docker`), "
     "then check with `invoke doctor`"
@@ -82,10 +80,11 @@ def containers() -> dict[str, dict[str, Any]]:
 
 def require_service(service: str, *, running: bool = True) -> dict[str, Any]:
     """The service's container, or a clear Exit: unknown service, or stack not running."""
-    known = services()
-    if service not in known:
-        raise Exit(f"Unknown service {service!r}: choose one of {', '.join(known)}.", code=2)
     row = containers().get(service)
+    # The Compose file is read only when the service has no container: a task that
+    # finds its service running pays one `docker compose` call, not two.
+    if row is None and service not in (known := services()):
+        raise Exit(f"Unknown service {service!r}: choose one of {', '.join(known)}.", code=2)
     if row is None or (running and row.get("State") != "running"):
         state = "has no container" if row is None else f"is {row.get('State')}"
         raise Exit(
@@ -147,18 +146,3 @@ def health_output(info: dict[str, Any]) -> str:
     """What the container's last healthcheck printed, on one line."""
     log = ((info.get("State") or {}).get("Health") or {}).get("Log") or []
     return " ".join(log[-1].get("Output", "").split()) if log else ""
-
-
-def wait_healthy(container: str, timeout: float = 60) -> None:
-    """Poll the container's health until healthy; on timeout, show its logs and Exit."""
-
-    def status() -> str:
-        state = (inspect(container) or {}).get("State") or {}
-        return (state.get("Health") or {}).get("Status") or state.get("Status", "gone")
-
-    if poll(lambda: status() == "healthy", timeout, interval=0.5):
-        return
-    print(logs_tail(container))
-    raise Exit(
-        f"{container} is {status()}, not healthy, after {timeout:g} s: see its logs above.", code=1
-    )

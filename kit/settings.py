@@ -41,6 +41,7 @@ class Settings:
     db_port: int
     api_image: str
     postgres_user: str
+    postgres_password: str
     postgres_db: str
     build_args: dict[str, str]
 
@@ -69,6 +70,7 @@ def load(env_file: Path = ROOT / ".env") -> Settings:
         db_port=port_number(values.get("DB_PORT") or 5432, "DB_PORT"),
         api_image=values.get("API_IMAGE") or "simple-api",
         postgres_user=values.get("POSTGRES_USER") or "demo",
+        postgres_password=values.get("POSTGRES_PASSWORD") or "demo",
         postgres_db=values.get("POSTGRES_DB") or "demo",
         build_args={k: v for k in ("PYTHON_IMAGE", "UV_IMAGE") if (v := values.get(k))},
     )

@@ -36,7 +36,7 @@ def test_database_outage_then_recovery_without_restarting_the_api(stack: Kit) ->
     assert api_state(stack)["StartedAt"] == started_at, "the API must not have restarted"
 
 
-def test_api_killed_by_sigkill_comes_back_healthy_by_itself(stack: Kit) -> None:
+def test_api_killed_by_sigkill_comes_back_by_itself(stack: Kit) -> None:
     before = docker("inspect", "-f", "{{.RestartCount}}", f"{stack.project}-api-1").stdout
     # uvicorn is the only child of the container's init (PID 1); SIGKILL cannot be caught.
     stack.compose("exec", "-T", "api", "sh", "-c", "kill -KILL $(cat /proc/1/task/1/children)")
@@ -49,11 +49,12 @@ def test_api_killed_by_sigkill_comes_back_healthy_by_itself(stack: Kit) -> None:
         on_timeout=stack.compose_logs,
     )
 
-    def healthy() -> bool:
-        return api_state(stack).get("Health", {}).get("Status") == "healthy"
-
-    wait_until(healthy, timeout=60, what="the API healthy again", on_timeout=stack.compose_logs)
-    assert stack.get("/ready")[0] == 200
+    wait_until(
+        lambda: stack.get("/ready")[0] == 200,
+        timeout=60,
+        what="the API ready again",
+        on_timeout=stack.compose_logs,
+    )
 
 
 def test_restarting_the_database_loses_no_committed_row(stack: Kit) -> None:

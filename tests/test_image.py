@@ -32,8 +32,8 @@ def test_runs_as_a_numeric_non_root_user(image: str) -> None:
     assert in_image(image, "id -u; id -g").split() == ["10001", "10001"]
 
 
-def test_has_a_healthcheck_with_the_standard_library(image: str) -> None:
-    assert config(image)["Healthcheck"]["Test"] == ["CMD", "python", "healthcheck.py", "/health"]
+def test_has_a_healthcheck_without_an_interpreter(image: str) -> None:
+    assert config(image)["Healthcheck"]["Test"] == ["CMD", "bash", "healthcheck.sh", "/health"]
 
 
 def test_keeps_the_lab_command(image: str) -> None:
@@ -43,7 +43,7 @@ def test_keeps_the_lab_command(image: str) -> None:
 def test_has_no_uv_no_cache_and_no_tests(image: str) -> None:
     assert in_image(image, "command -v uv uvx || echo none").split() == ["none"]
     assert in_image(image, "ls -d /root/.cache/uv 2>/dev/null || echo none").split() == ["none"]
-    assert in_image(image, "ls -A /app").split() == ["app.py", "database.py", "healthcheck.py"]
+    assert in_image(image, "ls -A /app").split() == ["app.py", "database.py", "healthcheck.sh"]
 
 
 def test_app_code_is_not_writable_by_the_process(image: str) -> None:

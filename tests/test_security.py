@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from helpers import ROOT, Kit, docker
+from helpers import ROOT, Kit, docker, wait_until
 
 SERVICES = ["api", "db"]
 service = pytest.mark.parametrize("name", SERVICES)
@@ -163,9 +163,14 @@ def test_cis_5_26_cannot_gain_privileges(stack: Kit, name: str) -> None:
 
 @service
 def test_cis_5_27_health_checked_at_runtime(stack: Kit, name: str) -> None:
-    container = inspect(stack, name)
-    assert container["Config"]["Healthcheck"]["Test"][0] in ("CMD", "CMD-SHELL")
-    assert container["State"]["Health"]["Status"] == "healthy"
+    assert inspect(stack, name)["Config"]["Healthcheck"]["Test"][0] in ("CMD", "CMD-SHELL")
+    # Probes run every 15 s: the first verdict comes within that.
+    wait_until(
+        lambda: inspect(stack, name)["State"]["Health"]["Status"] == "healthy",
+        timeout=40,
+        what=f"{name}'s healthcheck to say healthy",
+        on_timeout=stack.compose_logs,
+    )
 
 
 @service

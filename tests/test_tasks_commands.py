@@ -58,7 +58,7 @@ def test_stop_stops_then_removes() -> None:
 
 
 def test_up_builds_and_waits() -> None:
-    runs(tasks.up, "docker compose up -d --build --wait")
+    runs(tasks.up, "docker compose up -d --build")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_clean_all_yes_runs_the_lab_prunes_last() -> None:
 def test_dry_flag_shows_commands_without_an_engine() -> None:
     result = Kit.fresh().invoke("--dry", "up", DOCKER_HOST="unix:///nonexistent.sock")
     assert result.returncode == 0, result.stderr
-    assert "docker compose up -d --build --wait" in result.stdout
+    assert "docker compose up -d --build" in result.stdout
 
 
 def test_ports_held_by_the_projects_own_restarting_api_are_not_a_conflict(
