@@ -18,7 +18,7 @@ from pathlib import Path
 
 from invoke import Context, Exit, Result, task
 
-from kit import docker, usable
+from kit import docker, layers, usable
 from kit import lint as lint_checks
 from kit.breakage import broken_copy
 from kit.http import get, pretty
@@ -89,9 +89,15 @@ def free_stack_ports(settings: Settings, task_name: str) -> None:
         docker.require_port(settings.db_port, "DB_PORT", task_name)
 
 
-def build_command(settings: Settings, context: str = ".") -> list[str]:
-    """The lab's `docker build -t simple-api .`, with the base images' build args when set."""
-    return ["docker", "build", "-t", settings.api_image, *settings.build_arg_words, context]
+def build_command(
+    settings: Settings, context: str = ".", *, fixed_dates: bool = False
+) -> list[str]:
+    """The lab's `docker build -t simple-api .`, with the base images' build args when set;
+    with fixed_dates (where the builder can, see docker.rewrites_timestamps), every file
+    and the image itself dated SOURCE_DATE_EPOCH, so that the image's digest is the same."""
+    dates = ["--build-arg", "SOURCE_DATE_EPOCH=0", "--output", "type=docker,rewrite-timestamp=true"]
+    words = [*settings.build_arg_words, *(dates if fixed_dates else [])]
+    return ["docker", "build", "-t", settings.api_image, *words, context]
 
 
 def service_container(service: str) -> str:
@@ -137,7 +143,7 @@ def up_until_usable(
     services: tuple[str, ...] = ("db", "api"),
 ) -> float:
     """Show and run a `docker compose ... up -d`, then wait until the services are usable
-    (not for their healthchecks, which run every 15 s). Returns the seconds it all took."""
+    (not for their healthchecks, which run every 30 s). Returns the seconds it all took."""
     started = time.monotonic()
     if sh(c, "docker", "compose", *words).failed:
         explain_unhealthy()
@@ -198,8 +204,12 @@ def build(c: Context) -> None:
     """Lab step 3: build the API image (`cd api && docker build -t simple-api .`)."""
     settings = ready(c)
     # api/ is the build context, as in the lab: the command is the statement's own.
+    fixed_dates = not dry(c) and docker.rewrites_timestamps()
     with c.cd("api"):
-        succeed(sh(c, *build_command(settings)), "docker build")
+        succeed(sh(c, *build_command(settings, fixed_dates=fixed_dates)), "docker build")
+    if not dry(c):
+        # Two builds of the same commit give the same layers: compare these.
+        print("\n".join(layers.summary(settings.api_image, settings.python_image)))
 
 
 @task(help={"port": "port on 127.0.0.1 to publish the API on (default: API_PORT, or 8000)"})
@@ -276,7 +286,7 @@ def up(c: Context) -> None:
     took = up_until_usable(c, settings, "up", "-d", "--build", what="The stack")
     if dry(c):
         return
-    print(f"Stack usable in {took:.1f} s (its healthchecks report within 15 s: `invoke ps`).")
+    print(f"Stack usable in {took:.1f} s (its healthchecks report within 30 s: `invoke ps`).")
     print(f"  API:        http://127.0.0.1:{settings.api_port}/health  /ready  /db  /docs")
     print(
         f"  PostgreSQL: 127.0.0.1:{settings.db_port}, user {settings.postgres_user}, database "

@@ -1,7 +1,7 @@
 """Is the stack usable? Asked from the host, as a person would find out, and cheaply.
 
 `invoke up` and its kin wait on this rather than on the containers' healthchecks: the
-healthchecks run every 15 s to cost nothing at rest, while this answers within a
+healthchecks run every 30 s to cost nothing at rest, while this answers within a
 tenth of a second of the stack being ready. Usable means: the API's /ready is 200
 (so the API reaches the database) and PostgreSQL takes a TCP login on its port.
 """

@@ -164,7 +164,7 @@ def test_cis_5_26_cannot_gain_privileges(stack: Kit, name: str) -> None:
 @service
 def test_cis_5_27_health_checked_at_runtime(stack: Kit, name: str) -> None:
     assert inspect(stack, name)["Config"]["Healthcheck"]["Test"][0] in ("CMD", "CMD-SHELL")
-    # Probes run every 15 s: the first verdict comes within that.
+    # Probes run every 30 s: the first verdict comes within that.
     wait_until(
         lambda: inspect(stack, name)["State"]["Health"]["Status"] == "healthy",
         timeout=40,

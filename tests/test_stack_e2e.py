@@ -24,7 +24,7 @@ def test_health_task_prints_both_answers(stack: Kit) -> None:
 
 
 def test_ps_shows_db_and_api_healthy_within_40_s(stack: Kit) -> None:
-    """Nobody waits on the healthchecks (every 15 s), but they do report, and soon."""
+    """Nobody waits on the healthchecks (every 30 s), but they do report, and soon."""
 
     def both_healthy() -> str | None:
         out = stack.ok("ps")

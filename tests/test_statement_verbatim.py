@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers import ROOT, docker, unique_name
+from helpers import docker, scratch_copy, unique_name
 
 from kit import docker as kit_docker
 from kit import statement
@@ -37,22 +35,6 @@ LAB_VARIABLES = ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_
 
 def image_id(name: str) -> str:
     return docker("image", "inspect", "-f", "{{.Id}}", name, check=False).stdout.strip()
-
-
-def scratch_copy(destination: Path) -> Path:
-    """The kit's files as a clone has them (tracked, or new and not ignored)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, destination / name)
-    return destination
 
 
 @pytest.fixture(scope="module")

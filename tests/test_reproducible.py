@@ -1,0 +1,111 @@
+"""Same inputs, same bytes: two clean builds of the API image from two copies of the kit
+give the same layers on top of the base, member by member (content, mode, owner, dates).
+
+The copies differ in what a second clone would: every file's date. Both builds use
+`--no-cache` and the build command of `invoke build`, so nothing is shared but the base
+image and uv's download cache. Where the builder cannot rewrite dates (Engine 20.10),
+the one difference accepted is the date of the folders the runtime stage's COPY
+instructions write into, which BuildKit stamps with the build time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import docker, engine_problem, scratch_copy, unique_name
+
+import tasks
+from kit import docker as kit_docker
+from kit import layers
+from kit.settings import load
+
+docker_rewrites = kit_docker.rewrites_timestamps() if engine_problem() is None else False
+# The folders the runtime stage's COPY instructions write into (api/Dockerfile).
+COPY_FOLDERS = {"opt", "opt/venv", "app"}
+VENV = "opt/venv/"
+
+
+@dataclasses.dataclass
+class Build:
+    tag: str
+    added: list[str]
+    # The members of each layer the kit adds, in order.
+    layers: list[dict[str, layers.Member]]
+
+
+def build(copy: Path, tag: str) -> None:
+    settings = dataclasses.replace(load(), api_image=tag)
+    words = tasks.build_command(settings, fixed_dates=docker_rewrites)
+    words[2:2] = ["--no-cache", "--quiet"]
+    result = subprocess.run(words, cwd=copy / "api", capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{' '.join(words)}:\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def builds(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Build]]:
+    base = load().python_image
+    done: list[Build] = []
+    try:
+        for number in range(2):
+            folder = tmp_path_factory.mktemp(f"repro{number}")
+            copy = scratch_copy(folder / "kit")
+            if number:  # as a clone made a day later
+                later = time.time() + 86400
+                for path in copy.rglob("*"):
+                    os.utime(path, (later, later), follow_symlinks=False)
+            tag = unique_name("tp1test-repro")
+            done.append(Build(tag, [], []))
+            build(copy, tag)
+            done[-1].added = layers.added(tag, base)
+            done[-1].layers = layers.saved_layers(tag, folder)[-len(done[-1].added) :]
+        yield done
+    finally:
+        for made in done:
+            docker("image", "rm", made.tag, check=False)
+
+
+def test_two_clean_builds_add_the_same_layers(builds: list[Build]) -> None:
+    first, second = builds
+    assert len(first.added) == len(second.added) >= 2
+    if docker_rewrites:  # every date rewritten: the same image, to the digest
+        ids = [docker("image", "inspect", "-f", "{{.Id}}", b.tag).stdout for b in builds]
+        assert ids[0] == ids[1] and first.added == second.added
+    for index, (a, b) in enumerate(zip(first.layers, second.layers, strict=True)):
+        unexplained = [
+            line
+            for line in layers.differences(a, b)
+            if not (line.split(":")[0] in COPY_FOLDERS and ": mtime " in line)
+        ]
+        assert not unexplained, f"the kit's layer {index + 1} differs first at: {unexplained[0]}"
+
+
+def test_where_nothing_differs_the_layer_digests_are_the_same(builds: list[Build]) -> None:
+    first, second = builds
+    for a_id, b_id, a, b in zip(
+        first.added, second.added, first.layers, second.layers, strict=True
+    ):
+        if not layers.differences(a, b):
+            assert a_id == b_id
+
+
+def test_the_venv_is_the_same_file_by_file_and_byte_compiled(builds: list[Build]) -> None:
+    venvs = [
+        {
+            name: m
+            for layer in made.layers
+            for name, m in layer.items()
+            if name.startswith("opt/venv/")
+        }
+        for made in builds
+    ]
+    assert len(venvs[0]) > 1000, "the venv is not where the test looks"
+    found = layers.differences(*venvs)
+    assert not found, f"the venv differs first at: {found[0]}"
+    assert sum(name.endswith(".pyc") for name in venvs[0]) > 500, "the venv is not byte-compiled"
+    assert {m.mtime for m in venvs[0].values()} == {0}, "venv files keep their build-time dates"
