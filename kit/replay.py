@@ -47,7 +47,7 @@ class Replay:
 
     root: Path
     env: dict[str, str]
-    # A label that the containers the replay starts with `docker run` carry.
+    # A label that every container the replay starts with `docker run` carries.
     label: str
     # The --filter of each prune (`docker container prune`, `docker image prune`),
     # by the kind of object: a replay never prunes beyond its own objects.
@@ -62,11 +62,13 @@ class Replay:
     def words(self, command: Command) -> list[str]:
         """The words actually run for command (see the module's docstring)."""
         words = shlex.split(command.command.replace(CONTAINER_PLACEHOLDER, self.server or "?"))
+        if words[:2] == ["docker", "run"]:
+            # Every container the replay starts carries its label, to be found again.
+            words[2:2] = ["--label", self.label]
         if command.kind == "server":
-            words[2:2] = ["-d", "--label", self.label]
+            words[2:2] = ["-d"]
         elif command.kind == "interactive" and words[:2] == ["docker", "run"]:
             words = ["-i" if w == "-it" else w for w in words]
-            words[2:2] = ["--label", self.label]
         elif command.kind == "interactive" and words[1:3] == ["compose", "exec"]:
             words[3:3] = ["-T"]
         elif command.kind == "confirm":

@@ -40,6 +40,8 @@ def test_a_server_runs_detached_and_stop_names_it() -> None:
         *["docker", "run", "-d", "--label", "tp1-verbatim=x"],
         *["-p", "8000:8000", "simple-api"],
     ]
+    hello = next(c for c in statement.COMMANDS if c.command == "docker run hello-world")
+    assert replay().words(hello) == ["docker", "run", "--label", "tp1-verbatim=x", "hello-world"]
     stop = next(c for c in statement.COMMANDS if statement.CONTAINER_PLACEHOLDER in c.command)
     assert replay().words(stop) == ["docker", "stop", "6a886cd9778d"]
 

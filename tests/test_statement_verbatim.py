@@ -1,17 +1,17 @@
 """The statement's own commands, typed as it writes them, work on the kit's files.
 
-Parts 3 to 7 of ../shared/lab/tp1-enonce.md (kit/statement.py), in its order, on a
+Parts 1 to 7 of ../shared/lab/tp1-enonce.md (kit/statement.py), in its order, on a
 scratch copy of the kit, on the real engine, on the statement's own ports (8000 and
-5432) and image name (`simple-api`). Parts 1 and 2 (hello-world, alpine) touch none
-of the kit's files and are not replayed here. The replay changes only what a script
+5432) and image name (`simple-api`). The replay changes only what a script
 must (kit/replay.py): the server of 4.1 runs detached, typed input is fed without a
 terminal, `logs -f` is read for a bounded time, and the prunes of 7.5 answer y with
 a `--filter` on this test's own label, so that they never touch anything else.
 
 Isolation: a unique Compose project (COMPOSE_PROJECT_NAME), removed with its volume
-at the end; a `simple-api` image that existed before is tagged back afterwards; where
-no registry is reachable, the base image is tagged under its public name for the
-test's duration only (../shared/docker-sandbox/README.md).
+at the end; every container it starts carries its label and is removed; a `simple-api`
+image that existed before is tagged back afterwards; where no registry is reachable,
+stand-ins take the public names (the base image, alpine, hello-world) for the test's
+duration only (../shared/docker-sandbox/README.md).
 """
 
 from __future__ import annotations
@@ -37,6 +37,31 @@ def image_id(name: str) -> str:
     return docker("image", "inspect", "-f", "{{.Id}}", name, check=False).stdout.strip()
 
 
+def stand_in_public_images(local: str | None) -> list[str]:
+    """Where the statement's public images cannot be pulled, stand-ins under their names,
+    for the test's duration only (../shared/docker-sandbox/README.md); the names made."""
+    if not local:
+        return []
+    made = []
+    # `docker build -t simple-api .` passes no build argument: its FROM must exist.
+    # alpine: its `echo`, `sh`, `ls` and `uname -a` are the stand-in's own.
+    for public in (DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine"):
+        if public != local and not image_id(public):
+            docker("tag", local, public)
+            made.append(public)
+    if not image_id("hello-world"):
+        recipe = f'FROM {local}\nCMD ["echo", "Hello from Docker!"]\n'
+        subprocess.run(
+            ["docker", "build", "-q", "-t", "hello-world", "-"],
+            input=recipe,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        made.append("hello-world")
+    return made
+
+
 @pytest.fixture(scope="module")
 def replay(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
     taken = [p for p in (statement.API_PORT, statement.DB_PORT) if kit_docker.port_in_use(p)]
@@ -54,12 +79,7 @@ def replay(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
     for name in LAB_VARIABLES:
         env.pop(name, None)
     before = image_id(statement.IMAGE)
-    # `docker build -t simple-api .` passes no build argument: its FROM must exist
-    # under the public name. Where it cannot be pulled, a stand-in is tagged so.
-    public, local = DEFAULT_IMAGES["PYTHON_IMAGE"], env.get("PYTHON_IMAGE")
-    tagged = bool(local and local != public and not image_id(public))
-    if tagged:
-        docker("tag", local, public)
+    tagged = stand_in_public_images(env.get("PYTHON_IMAGE"))
     label = f"tp1-verbatim={project}"
     # Compose labels the images it builds with their project.
     scope = {"container": f"label={label}", "image": f"label=com.docker.compose.project={project}"}
@@ -85,7 +105,7 @@ def replay(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
             docker("image", "rm", statement.IMAGE, check=False)
         for image in {built, *session.images} - {before, ""}:
             docker("image", "rm", image, check=False)
-        if tagged:
+        for public in tagged:
             docker("image", "rm", public, check=False)
 
 
@@ -106,6 +126,13 @@ def sql(replay: Replay, query: str) -> Outcome:
     """Step 6.1's psql, as the statement types it, fed another query."""
     psql = step(replay, "6.1")[0]
     return replay.run_until_ok(dataclasses.replace(psql, input=query, expect=""), 60)
+
+
+def test_parts_1_and_2_hello_world_and_alpine(replay: Replay) -> None:
+    for command in statement.commands(1, 2):
+        ok(replay, command)
+    uname = replay.transcript[-1].output
+    assert "Linux" in uname, f"`uname -a` inside the container said:\n{uname}"
 
 
 def test_part_3_build_in_api(replay: Replay) -> None:
