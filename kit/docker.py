@@ -7,7 +7,6 @@ line that says what is wrong and what to do (an invoke.Exit).
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 from typing import Any
@@ -41,17 +40,6 @@ def engine_problem() -> str | None:
     """None when the engine answers; else why not."""
     result = query("version", "--format", "{{.Server.Version}}")
     return None if result.returncode == 0 else last_line(result)
-
-
-def rewrites_timestamps() -> bool:
-    """Whether builds here can give every file and the image one fixed date, so that the
-    image's digest itself is reproducible: buildx (`docker build` is buildx on current
-    Docker) and Engine 26 or newer, whose BuildKit 0.13 has `rewrite-timestamp`. Engine
-    20.10 has neither; Debian's engines report BuildKit as v0.0.0, hence the API version."""
-    if query("buildx", "version").returncode != 0:
-        return False
-    api = query("version", "--format", "{{.Server.APIVersion}}").stdout.strip()
-    return tuple(int(x) for x in re.findall(r"\d+", api)[:2]) >= (1, 45)
 
 
 def compose_problem() -> str | None:
