@@ -109,7 +109,7 @@ START_TIMEOUT = 120.0
 GAVE_UP = {"exited", "dead"}
 
 
-def wait_usable(settings: Settings, services: tuple[str, ...], what: str) -> float:
+def require_usable(settings: Settings, services: tuple[str, ...], what: str) -> float:
     """Wait from the host until the services are usable (kit/usable.py), or stop early
     once one has given up; then say which and why, and stop. Returns the seconds waited."""
     started = time.monotonic()
@@ -143,7 +143,7 @@ def up_until_usable(
         explain_unhealthy()
         raise Exit(f"{what} did not start: see above, and `invoke logs api`.", 1)
     if not dry(c):
-        wait_usable(settings, services, what)
+        require_usable(settings, services, what)
     return time.monotonic() - started
 
 
@@ -388,7 +388,7 @@ def restart(c: Context, service: str) -> None:
     succeed(sh(c, "docker", "compose", "restart", service), "docker compose restart")
     if not dry(c):
         print(f"Waiting for {service} to be usable...")
-        wait_usable(settings, (service,), f"{service} after its restart")
+        require_usable(settings, (service,), f"{service} after its restart")
         print(f"{service} is usable again.")
 
 
