@@ -33,8 +33,9 @@ SERVICE_HELP = "a service of docker-compose.yml: api or db"
 KIT_LABEL = "tp1-lab-kit.image=api"
 
 
+WINDOWS = os.name == "nt"
 # Commands are shown and run as one line, quoted for the shell that runs them.
-QUOTE = subprocess.list2cmdline if os.name == "nt" else shlex.join
+QUOTE = subprocess.list2cmdline if WINDOWS else shlex.join
 
 
 class Interrupted(Exit):
@@ -49,11 +50,28 @@ def sh(c: Context, *words: str, pty: bool = False, stdin: bool = False) -> Resul
 
     Only commands that read input (stdin=True) get ours: for the others, Invoke keeps
     their input open, so that a Ctrl-C passed on to them never meets a closed pipe."""
+    if pty and WINDOWS:
+        return on_console(c, list(words))
     in_stream = None if stdin else False
     result = c.run(QUOTE(words), echo=True, warn=True, pty=pty, in_stream=in_stream)
     if result.exited == Interrupted().code:
         raise Interrupted
     return result
+
+
+def on_console(c: Context, words: list[str]) -> Result:
+    """A command that needs the user's terminal, on Windows: Python has no pty module
+    there, so Invoke cannot give it one. It runs on the console itself instead, shown
+    first as Invoke shows commands; Ctrl-C stops it and the task, as elsewhere."""
+    command = QUOTE(words)
+    print(c.config.run.echo_format.format(command=command), flush=True)
+    if dry(c):
+        return Result(command=command)
+    try:
+        exited = subprocess.run(words, check=False).returncode
+    except KeyboardInterrupt:
+        raise Interrupted from None
+    return Result(command=command, exited=exited)
 
 
 def dry(c: Context) -> bool:
@@ -167,10 +185,18 @@ def doctor(c: Context) -> None:
             print(f"     fix: {fix}")
             problems.append(text)
 
-    engine = docker.query("version", "--format", "{{.Server.Version}}")
+    engine = docker.query("version", "--format", "{{.Server.Version}} {{.Server.Os}}")
     engine_ok = engine.returncode == 0
-    found = engine.stdout.strip() if engine_ok else f"not reachable: {docker.last_line(engine)}"
+    version, _, system = engine.stdout.strip().partition(" ")
+    found = version if engine_ok else f"not reachable: {docker.last_line(engine)}"
     report(engine_ok, f"Docker engine {found}", docker.ENGINE_FIX)
+    if engine_ok:
+        report(
+            system == "linux",
+            f"the engine runs Linux containers ({system or 'unknown'})",
+            "Docker Desktop is in Windows containers mode: right-click its icon in the "
+            "taskbar, then 'Switch to Linux containers...'",
+        )
     compose = docker.query("compose", "version", "--short")
     compose_ok = compose.returncode == 0
     found = compose.stdout.strip() if compose_ok else f"missing: {docker.last_line(compose)}"
@@ -550,7 +576,12 @@ def requirements(c: Context) -> None:
 @task
 def lint(c: Context) -> None:
     """Kit maintenance: every lint gate CI runs (ruff, hadolint, compose, lock, Nix flake)."""
-    failed = [name for name, command in lint_checks.CHECKS if sh(c, *command).failed]
+    failed = []
+    for name, command in lint_checks.CHECKS:
+        if why := lint_checks.skipped(command):
+            print(f"# skipped {name}: {why}")
+        elif sh(c, *command).failed:
+            failed.append(name)
     if problem := lint_checks.nix_problem():
         if os.environ.get("CI") and not os.environ.get("SKIP_NIX_CHECKS"):
             failed.append(f"nix flake checks ({problem})")

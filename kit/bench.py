@@ -109,7 +109,9 @@ class Side:
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8", check=False
+    )
     if result.returncode != 0:
         raise Exit(f"bench: `{' '.join(command)}` failed: {docker.last_line(result)}", 1)
     return result
@@ -259,7 +261,8 @@ def measure(side: Side, plan: Plan, progress: Callable[[str], None]) -> None:
     for i in range(runs):
         progress(f"{side.name}: rebuild after an app.py edit {i + 1}/{runs}")
         app_py = side.context / "app.py"
-        app_py.write_text(app_py.read_text() + f"\n# bench edit {time.time()}\n")
+        edited = app_py.read_text(encoding="utf-8") + f"\n# bench edit {time.time()}\n"
+        app_py.write_text(edited, encoding="utf-8")
         side.record("rebuild after app.py edit (s)", side.build())
     side.record("image size over the base (MiB)", image_mib(side.image) - image_mib(base))
     if side.name == "ours":
@@ -419,7 +422,8 @@ def write_markdown(naive: Side, ours: Side, plan: Plan, out: Path) -> None:
         "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
         "![ratios ours / naive](bench-ratios.svg)\n\n"
         "What the numbers mean, and why a target is met or missed: "
-        "[benchmark-notes.md](benchmark-notes.md) (written by hand).\n"
+        "[benchmark-notes.md](benchmark-notes.md) (written by hand).\n",
+        encoding="utf-8",
     )
 
 

@@ -38,4 +38,4 @@ def ratio_chart(ratios: dict[str, float], higher_is_better: set[str], out: Path)
         f'<text x="{middle}" y="{height - 8}" text-anchor="middle">1× (same as naive)</text>',
         "</svg>",
     ]
-    out.write_text("\n".join(parts) + "\n")
+    out.write_text("\n".join(parts) + "\n", encoding="utf-8")

@@ -22,7 +22,14 @@ ENGINE_FIX = (
 def query(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `docker ARGS` quietly and return the result, whatever its exit code."""
     try:
-        return subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+        return subprocess.run(
+            ["docker", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
     except FileNotFoundError:
         raise Exit(
             "The docker command is not installed: install Docker, or enter the kit's "

@@ -6,14 +6,18 @@ import json
 import urllib.error
 import urllib.request
 
+# The kit only ever asks its own API on 127.0.0.1: never through a proxy, even where
+# one is configured for the system (as Windows and corporate networks often do).
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 
 def get(url: str, timeout: float = 5) -> tuple[int, str]:
     """Status and body of GET url; raises OSError when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
-            return response.status, response.read().decode()
+        with DIRECT.open(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        return exc.code, exc.read().decode("utf-8")
 
 
 def pretty(body: str) -> str:

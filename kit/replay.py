@@ -88,25 +88,18 @@ class Replay:
         else:
             words = self.words(command)
             answer = "y\n" if command.kind == "confirm" else command.input
+            # Bytes both ways: typed lines end in `\n` on every platform.
             result = subprocess.run(
                 words,
                 cwd=self.root / command.where,
                 env=self.env,
-                input=answer,
+                input=answer.encode(),
                 capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
                 timeout=self.timeout,
                 check=False,
             )
-            outcome = Outcome(
-                command,
-                shlex.join(words),
-                result.returncode,
-                result.stdout + result.stderr,
-                result.stdout,
-            )
+            out, err = (b.decode("utf-8", errors="replace") for b in (result.stdout, result.stderr))
+            outcome = Outcome(command, shlex.join(words), result.returncode, out + err, out)
             if command.kind == "server" and result.returncode == 0:
                 self.server = result.stdout.strip()[:12]
         self.transcript.append(outcome)

@@ -200,23 +200,25 @@ def run_step(step: Step, env: dict[str, str]) -> tuple[str, int, float]:
         else step.words
     )
     started = time.monotonic()
+    # Bytes both ways: what a person types reaches the container with `\n` line ends
+    # on every platform, and the output is read as UTF-8, whatever the locale.
     result = subprocess.run(
         argv,
         cwd=ROOT,
         env=env,
-        input=step.stdin or "",
+        input=(step.stdin or "").encode(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         timeout=600,
         check=False,
     )
-    return result.stdout, result.returncode, time.monotonic() - started
+    output = result.stdout.decode("utf-8", errors="replace")
+    return output, result.returncode, time.monotonic() - started
 
 
 def write(capture: Capture, folder: Path) -> None:
     text = capture.text()
-    (folder / f"{capture.name}.txt").write_text(ANSI.sub("", text))
+    (folder / f"{capture.name}.txt").write_text(ANSI.sub("", text), encoding="utf-8")
     console = Console(record=True, width=110, file=io.StringIO(), force_terminal=True)
     console.print(Text.from_ansi(text), soft_wrap=False, overflow="fold")
     title = f"TP1 {capture.step.lab} — {capture.step.title}"
@@ -225,7 +227,9 @@ def write(capture: Capture, folder: Path) -> None:
 
 def environment(env: dict[str, str], api_port: int, db_port: int, demo_note: str) -> list[str]:
     def out(*words: str) -> str:
-        return subprocess.run(words, capture_output=True, text=True, check=False).stdout.strip()
+        return subprocess.run(
+            words, capture_output=True, text=True, encoding="utf-8", check=False
+        ).stdout.strip()
 
     return [
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
@@ -254,7 +258,8 @@ def write_index(folder: Path, captures: list[Capture], environment_lines: list[s
         "Written by `invoke report` from a real run; never edited by hand. Regenerate with "
         "`uv run invoke report`.\n\n## Environment\n\n" + "\n".join(environment_lines) + "\n\n"
         "## Steps\n\n| lab step | what | command | exit | time | text | picture |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
     )
 
 

@@ -64,7 +64,15 @@ class Settings:
 
 def load(env_file: Path = ROOT / ".env") -> Settings:
     """The settings from the environment, then from env_file (as Compose reads .env)."""
-    values: dict[str, str | None] = {**dotenv_values(env_file), **os.environ}
+    try:
+        from_file = dotenv_values(env_file, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Exit(
+            f"{env_file.name} is not UTF-8 text (PowerShell 5.1's `echo ... > .env` writes "
+            "UTF-16): save it as UTF-8, or write it with `Set-Content -Encoding utf8 .env`.",
+            code=2,
+        ) from None
+    values: dict[str, str | None] = {**from_file, **os.environ}
     return Settings(
         api_port=port_number(values.get("API_PORT") or 8000, "API_PORT"),
         db_port=port_number(values.get("DB_PORT") or 5432, "DB_PORT"),

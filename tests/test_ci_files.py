@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 from helpers import ROOT
 
@@ -67,3 +68,35 @@ def test_readme_lists_every_command_of_the_statement_it_replays() -> None:
     for command in statement.commands(1, 7):
         if command.kind != "edit":
             assert f"`{command.command}`" in section, command
+
+
+@pytest.mark.parametrize(
+    "platform",
+    [
+        "x86_64-pc-windows-msvc",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-unknown-linux-gnu",
+    ],
+)
+def test_the_locked_environment_installs_on_every_students_platform(platform: str) -> None:
+    result = subprocess.run(
+        ["uv", "sync", "--locked", "--dry-run", "--python-platform", platform],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_tool_without_a_build_for_the_platform_is_skipped_with_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kit import lint
+
+    monkeypatch.setattr(lint.shutil, "which", lambda tool: None)
+    assert "hadolint is not installed here" in lint.skipped(["hadolint", "api/Dockerfile"])
+    assert lint.skipped(["ruff", "check", "."]) is None
+    assert (ROOT / ".python-version").read_text(encoding="utf-8").strip() == "3.11"

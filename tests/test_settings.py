@@ -72,3 +72,35 @@ def test_each_base_image_is_written_once_and_its_copies_agree() -> None:
     assert f"UV_VERSION={uv_version}\n" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert f'version: "{uv_version}"' in workflow
+
+
+def test_a_dotenv_that_is_not_utf8_is_one_clear_exit(env_file: Path) -> None:
+    env_file.write_text("API_PORT=8100\n", encoding="utf-16")  # PowerShell 5.1's `echo > .env`
+    with pytest.raises(Exit) as raised:
+        load(env_file)
+    assert raised.value.code == 2
+    assert ".env is not UTF-8 text" in raised.value.message
+
+
+def test_the_kit_never_relies_on_the_platforms_default_encoding() -> None:
+    """Windows' default is cp1252: every text read, write and pipe of tasks.py, kit/ and
+    api/ names its encoding (or is binary)."""
+    import ast
+
+    offenders = []
+    for path in [ROOT / "tasks.py", *(ROOT / "kit").glob("*.py"), *(ROOT / "api").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            keywords = {k.arg: k.value for k in node.keywords}
+            text_mode = isinstance(keywords.get("text"), ast.Constant) and keywords["text"].value
+            textual = name in ("read_text", "write_text") or (
+                name in ("run", "Popen") and text_mode
+            )
+            if name == "open" and isinstance(node.func, ast.Name):
+                mode = node.args[1].value if len(node.args) > 1 else keywords.get("mode")
+                textual = "b" not in (mode if isinstance(mode, str) else "r")
+            if textual and "encoding" not in keywords:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert not offenders, offenders

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from unittest.mock import Mock
 
 import pytest
 from helpers import Kit
-from invoke import Config, MockContext, Result
+from invoke import Config, Exit, MockContext, Result
 
 import tasks
 from kit import settings
@@ -136,3 +138,46 @@ def test_ports_held_by_the_projects_own_restarting_api_are_not_a_conflict(
     rows["api"]["State"] = "exited"
     tasks.free_stack_ports(tasks.load(), "fix-app")
     assert checked == ["API_PORT"]
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_a_terminal_is_asked_for_only_where_there_are_pseudo_terminals(
+    monkeypatch: pytest.MonkeyPatch, windows: bool
+) -> None:
+    """psql, shell and the dev loop's logs want the user's terminal: Invoke's pty on POSIX;
+    on Windows (no pty module) the command runs on the console, never through Invoke."""
+    monkeypatch.setattr(tasks, "WINDOWS", windows)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(
+        tasks.subprocess,
+        "run",
+        lambda words, check: ran.append(words) or subprocess.CompletedProcess(words, 0),
+    )
+    c = MockContext(run={"docker compose exec db psql": Result()}, repeat=True)
+    c.run = Mock(wraps=c.run)
+    tasks.sh(c, "docker", "compose", "exec", "db", "psql", pty=True)
+    if windows:
+        assert ran == [["docker", "compose", "exec", "db", "psql"]]
+        assert not c.run.called
+    else:
+        assert ran == []
+        assert c.run.call_args.kwargs["pty"] is True
+
+
+def test_doctor_notices_docker_desktop_in_windows_containers_mode(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = {"version": "27.3.1 windows", "compose": "2.29.7"}
+    monkeypatch.setattr(
+        tasks.docker,
+        "query",
+        lambda *args: subprocess.CompletedProcess(args, 0, answers[args[0]], ""),
+    )
+    monkeypatch.setattr(tasks.docker, "containers", dict)
+    monkeypatch.setattr(tasks.docker, "port_in_use", lambda port: False)
+    with pytest.raises(Exit) as raised:
+        tasks.doctor(MockContext())
+    out = capsys.readouterr().out
+    assert raised.value.message.startswith("1 problem(s)")
+    assert "[!!] the engine runs Linux containers (windows)" in out
+    assert "Switch to Linux containers" in out
