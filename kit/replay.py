@@ -101,7 +101,7 @@ class Replay:
             out, err = (b.decode("utf-8", errors="replace") for b in (result.stdout, result.stderr))
             outcome = Outcome(command, shlex.join(words), result.returncode, out + err, out)
             if command.kind == "server" and result.returncode == 0:
-                self.server = result.stdout.strip()[:12]
+                self.server = out.strip()[:12]
         self.transcript.append(outcome)
         return outcome
 
