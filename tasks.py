@@ -410,7 +410,8 @@ def restart(c: Context, service: str) -> None:
     """Lab step 7.3: restart one service (`docker compose restart SERVICE`), wait until usable."""
     settings = ready(c)
     if not dry(c):
-        docker.require_service(service)
+        # Any state will do: restarting a crashed or stopped service is the point.
+        docker.require_service(service, running=False)
     succeed(sh(c, "docker", "compose", "restart", service), "docker compose restart")
     if not dry(c):
         print(f"Waiting for {service} to be usable...")
