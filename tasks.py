@@ -135,9 +135,12 @@ def require_usable(settings: Settings, services: tuple[str, ...], what: str) -> 
     pending = list(services)
     while pending and time.monotonic() < deadline:
         pending = usable.wait_usable(settings, pending, timeout=2)
-        states = {s: row.get("State") for s, row in docker.containers().items()}
-        if pending and any(states.get(service) in GAVE_UP for service in pending):
-            break
+        # Still waiting: has a container given up? (Asked only then: a start that went
+        # well pays no `docker compose ps`.)
+        if pending:
+            states = {s: row.get("State") for s, row in docker.containers().items()}
+            if any(states.get(service) in GAVE_UP for service in pending):
+                break
     if pending:
         explain_unhealthy()
         raise Exit(

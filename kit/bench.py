@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import platform
 import re
@@ -57,6 +58,11 @@ class Side:
     # Every image its builds made: a rebuild leaves the one before it untagged.
     built: set[str] = field(default_factory=set)
 
+    @functools.cached_property
+    def settings(self) -> Settings:
+        """The kit's settings with this side's ports: what `usable` asks the host about."""
+        return dataclasses.replace(load(), api_port=self.api_port, db_port=self.db_port)
+
     @property
     def env(self) -> dict[str, str]:
         return {
@@ -100,9 +106,7 @@ class Side:
             self.image,
             str(self.context),
         ]
-        started = time.monotonic()
-        self.built.add(run(command, self.env).stdout.strip())
-        return time.monotonic() - started
+        return timed(lambda: self.built.add(run(command, self.env).stdout.strip()))
 
     def api_container(self) -> str:
         return f"{self.project}-api-1"
@@ -128,10 +132,6 @@ def wait_for(probe: Callable[[], bool], what: str, timeout: float = 120) -> None
         raise Exit(f"bench: timed out after {timeout:g} s waiting for {what}", 1)
 
 
-def settings_of(side: Side) -> Settings:
-    return dataclasses.replace(load(), api_port=side.api_port, db_port=side.db_port)
-
-
 def usable(side: Side) -> bool:
     """The same finish line for both sides, from the host, as `invoke up` draws it: the API
     answers (ours: /ready, which needs the database; the naive API has only /health) and
@@ -139,7 +139,7 @@ def usable(side: Side) -> bool:
     path = "/ready" if side.name == "ours" else "/health"
     if get(f"http://127.0.0.1:{side.api_port}{path}", timeout=2)[0] != 200:
         return False
-    return kit_usable.db_takes_logins(settings_of(side))
+    return kit_usable.db_takes_logins(side.settings)
 
 
 def up_time(side: Side) -> float:
