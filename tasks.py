@@ -22,7 +22,7 @@ from kit import docker, layers, usable
 from kit import lint as lint_checks
 from kit.breakage import broken_copy
 from kit.http import get, pretty
-from kit.settings import ROOT, Settings, load, port_number
+from kit.settings import ROOT, Settings, load, port_number, with_setting
 from kit.wait import poll
 
 # Compose and `docker build .` work from the top level, wherever invoke was typed.
@@ -215,7 +215,7 @@ def doctor(c: Context) -> None:
             report(
                 not docker.port_in_use(port),
                 f"port {port} ({variable}) is free on 127.0.0.1",
-                f"stop what uses it, or set {variable}={port + 1} in .env",
+                f"stop what uses it, or choose another: {with_setting(variable, port + 1, 'up')}",
             )
     if problems:
         raise Exit(f"{len(problems)} problem(s): fix them as shown above.", 1)
@@ -344,6 +344,11 @@ def dev(c: Context) -> None:
     settings = ready(c)
     if not dry(c):
         free_stack_ports(settings, "dev")
+    if WINDOWS and "WATCHFILES_FORCE_POLLING" not in os.environ:
+        # docker-compose.dev.yml passes it on: Docker Desktop gives a container no
+        # file events for a Windows folder, so uvicorn's watcher polls instead.
+        os.environ["WATCHFILES_FORCE_POLLING"] = "true"
+        print("Windows: the API polls api/ for changes (WATCHFILES_FORCE_POLLING=true).")
     up_until_usable(c, settings, *DEV_FILES, "up", "-d", "--build", what="The dev stack")
     print(
         f"Dev loop on http://127.0.0.1:{settings.api_port}: save a file under api/ and the "

@@ -13,6 +13,8 @@ from typing import Any
 
 from invoke import Exit
 
+from kit.settings import with_setting
+
 ENGINE_FIX = (
     "start Docker (Docker Desktop, or `sudo systemctl start docker`), "
     "then check with `invoke doctor`"
@@ -138,8 +140,7 @@ def require_port(port: int, variable: str, task: str) -> None:
     held_by = f" by container {', '.join(holders)}" if holders else ""
     raise Exit(
         f"Port {port} on 127.0.0.1 is already in use{held_by} ({variable}): stop what uses it, "
-        f"or choose another, e.g. `{variable}={port + 1} invoke {task}` or "
-        f"{variable}={port + 1} in .env.",
+        f"or choose another, e.g. {with_setting(variable, port + 1, task)}.",
         code=1,
     )
 

@@ -26,6 +26,15 @@ def default_images() -> dict[str, str]:
 DEFAULT_IMAGES = default_images()
 
 
+def with_setting(name: str, value: object, task: str) -> str:
+    """How to run one task with a setting changed, in the POSIX shells' form and in
+    PowerShell's (most of a class is on Windows), or once and for all in .env."""
+    return (
+        f"`{name}={value} invoke {task}` (PowerShell: `$env:{name}={value}; invoke {task}`), "
+        f"or {name}={value} in .env"
+    )
+
+
 def port_number(raw: str | int, name: str) -> int:
     """A TCP port from a setting or an option, or one line saying what is wrong."""
     raw = str(raw).strip()

@@ -14,7 +14,12 @@ POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "postgres:16")
 
 @pytest.fixture(scope="session")
 def engine() -> None:
-    """Skip tests that need Docker when no engine answers; in CI that is an error instead."""
+    """Skip tests that need Docker when no engine answers; in CI that is an error instead.
+
+    KIT_ENGINE=none says the machine has no engine for Linux containers on purpose
+    (the workflow's Windows and macOS runners): those tests skip there, CI or not."""
+    if os.environ.get("KIT_ENGINE") == "none":
+        pytest.skip("no engine for Linux containers on this runner (KIT_ENGINE=none)")
     problem = engine_problem()
     if problem is None:
         return

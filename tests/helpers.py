@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from invoke import Exit
 
 from kit import docker as kit_docker
@@ -31,6 +34,17 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
             f"docker {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}"
         )
     return result
+
+
+# The event loop for the API on the host, as README's local run names it: on Windows,
+# uvicorn and asyncio default to the Proactor loop, which psycopg's async connections
+# refuse (/ready and /db would answer 503); a selector loop works on every platform.
+HOST_LOOP = "asyncio:SelectorEventLoop"
+
+
+def api_client(app: FastAPI) -> TestClient:
+    """The API in-process on a selector event loop, as HOST_LOOP runs it on the host."""
+    return TestClient(app, backend_options={"loop_factory": asyncio.SelectorEventLoop})
 
 
 def engine_problem() -> str | None:

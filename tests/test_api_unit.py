@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import pytest
 from app import app
 from fastapi.testclient import TestClient
+from helpers import api_client
 
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    with TestClient(app) as client:
+    with api_client(app) as client:
         yield client
 
 
@@ -37,7 +38,7 @@ def test_openapi_docs_stay_at_docs(client: TestClient) -> None:
 def test_unreachable_host_is_a_503_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     # Port 1 on loopback: nothing listens there, so the connection is refused at once.
     monkeypatch.setenv("DATABASE_URL", "postgresql://demo:demo@127.0.0.1:1/demo")
-    with TestClient(app) as client:
+    with api_client(app) as client:
         response = client.get("/ready")
     assert response.status_code == 503
     assert "Connection refused" in response.json()["database"]
@@ -52,7 +53,7 @@ def test_a_malformed_database_url_is_a_503_that_hides_it(
     monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
-    with TestClient(app) as client:
+    with api_client(app) as client:
         assert client.get("/health").status_code == 200
         for path in ("/ready", "/db"):
             response = client.get(path)

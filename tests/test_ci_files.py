@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -13,7 +15,7 @@ from helpers import ROOT
 
 def readme_block_after(heading: str) -> str:
     """The first ```bash block after a line of the README containing heading."""
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     after = text[text.index(heading) :]
     return re.search(r"```bash\n(.+?)\n```", after, re.DOTALL).group(1).strip()
 
@@ -28,12 +30,14 @@ def test_readme_commands() -> None:
 
 
 def test_ci_run_calls_the_readme_test_command_exactly() -> None:
-    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert TEST_COMMAND in lines
 
 
 def test_workflow_runs_lint_and_the_readme_test_command() -> None:
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    workflow = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
     runs = [step.get("run") for step in workflow["jobs"]["test"]["steps"]]
     assert TEST_COMMAND in runs
     assert "uv run --locked invoke lint" in runs
@@ -41,12 +45,56 @@ def test_workflow_runs_lint_and_the_readme_test_command() -> None:
     assert all(re.search(r"@v\d+\.\d+\.\d+$", action) for action in uses), uses
 
 
+def test_windows_and_macos_jobs_run_the_kit_without_a_linux_engine() -> None:
+    workflow = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
+    job = workflow["jobs"]["desktop"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
+    assert job["env"]["KIT_ENGINE"] == "none"
+    runs = [step.get("run", "") for step in job["steps"]]
+    for command in ("uv sync --locked", "invoke --list", "invoke lint", TEST_COMMAND):
+        assert any(command in run for run in runs), command
+    dry = next(run for run in runs if "invoke --dry" in run)
+    listed = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    ).stdout.split()
+    tasks = re.search(r"for task in (.+); do", dry).group(1)
+    assert {word.strip('"') for word in tasks.split()} - {"api"} <= set(listed)
+
+
+def test_docker_tests_skip_under_ci_only_where_the_runner_has_no_linux_engine() -> None:
+    """Under CI a Docker test that skips is a failure, except with KIT_ENGINE=none."""
+    test = "tests/test_db_volume.py"
+    for kit_engine, outcome in (("none", 0), ("", None)):
+        env = {**os.environ, "CI": "true", "KIT_ENGINE": kit_engine, "DOCKER_HOST": "unix:///nope"}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
+        )
+        if outcome == 0:
+            assert result.returncode == 0 and "skipped" in result.stdout, result.stdout
+        else:
+            assert result.returncode == 1 and "CI needs a Docker engine" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
 def test_make_help_lists_each_target_and_each_runs_its_invoke_task() -> None:
     listed = subprocess.run(
         ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     targets = ["up", "down", "test", "lint", "clean", "report", "bench"]
-    makefile = (ROOT / "Makefile").read_text()
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     tasks = subprocess.run(
         [sys.executable, "-m", "invoke", "--list"],
         cwd=ROOT,

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ import yaml
 from helpers import ROOT
 
 from kit import lint
+
+# Nix and the kit's CI script run on Linux and macOS; Windows has neither sh nor Nix.
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="runs sh scripts: not on Windows")
 
 FAKE_NIX = """#!/bin/sh
 # Logs its arguments, answers `flake metadata --json` as Nix does, and fails `develop`.
@@ -44,6 +48,7 @@ def run_check(
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="check-flake reads the flake from git")
+@POSIX_ONLY
 def test_lint_checks_the_real_flake_outside_the_kits_ci(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,6 +63,7 @@ def test_lint_checks_the_real_flake_outside_the_kits_ci(
     assert "stand-in" not in result.stdout
 
 
+@POSIX_ONLY
 def test_the_kits_ci_asks_for_the_standin_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,7 +85,9 @@ def test_the_shell_never_puts_glibc_on_the_library_path() -> None:
 
 
 def test_the_shell_finds_the_kit_from_a_subfolder() -> None:
-    hook = re.search(r"shellHook = ''(.+?)'';", (ROOT / "flake.nix").read_text(), re.DOTALL)
+    hook = re.search(
+        r"shellHook = ''(.+?)'';", (ROOT / "flake.nix").read_text(encoding="utf-8"), re.DOTALL
+    )
     assert "$PWD/.venv" not in hook.group(1)
     assert '--project "$kit_root"' in hook.group(1)
     assert 'export PATH="$kit_root/.venv/bin:$PATH"' in hook.group(1)
@@ -91,6 +99,7 @@ def test_the_standin_models_real_nixpkgs_values() -> None:
     assert "Docker Compose version 5." in standin
 
 
+@POSIX_ONLY
 def test_ci_run_outside_the_workplace_says_what_it_is(tmp_path: Path) -> None:
     clone = tmp_path / "student-repo"
     (clone / ".ci").mkdir(parents=True)
@@ -110,7 +119,9 @@ def test_ci_run_makes_the_nix_build_users_and_asks_for_the_standin() -> None:
 
 
 def test_workflow_proves_the_shell_on_a_real_nix() -> None:
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    workflow = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
     job = workflow["jobs"]["nix"]
     assert "SKIP_NIX_CHECKS" not in job.get("env", {})
     uses = [step["uses"] for step in job["steps"] if "uses" in step]
@@ -122,7 +133,7 @@ def test_workflow_proves_the_shell_on_a_real_nix() -> None:
 
 
 def test_dependabot_claims_only_what_it_can_read() -> None:
-    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
     ecosystems = {entry["package-ecosystem"]: entry for entry in config["updates"]}
     dockerfile = (ROOT / "api" / "Dockerfile").read_text(encoding="utf-8")
     literal_from = re.search(r"^FROM [a-z0-9./-]+:[\w.-]+", dockerfile, re.MULTILINE)

@@ -32,15 +32,15 @@ def captures(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def capture(folder: Path, slug: str) -> str:
     (path,) = folder.glob(f"[0-9][0-9]-{slug}.txt")
-    assert path.with_suffix(".svg").read_text().startswith("<svg")
-    return path.read_text()
+    assert path.with_suffix(".svg").read_text(encoding="utf-8").startswith("<svg")
+    return path.read_text(encoding="utf-8")
 
 
 def test_every_step_has_text_picture_and_index(captures: Path) -> None:
     texts = sorted(captures.glob("*.txt"))
     assert len(texts) == 31
     assert all(p.with_suffix(".svg").exists() for p in texts)
-    index = (captures / "index.md").read_text()
+    index = (captures / "index.md").read_text(encoding="utf-8")
     assert "Docker engine:" in index and "Docker Compose:" in index
     assert all(f"]({p.name})" in index for p in texts)
 
@@ -69,14 +69,14 @@ def test_report_leaves_no_container_volume_or_image(captures: Path) -> None:
 
 
 def test_every_link_in_the_report_resolves() -> None:
-    text = REPORT.read_text()
+    text = REPORT.read_text(encoding="utf-8")
     targets = [t.split("#")[0] for t in LINK.findall(text) if not t.startswith(("http", "#"))]
     missing = [t for t in targets if not (REPORT.parent / t).exists()]
     assert targets and not missing, f"broken links: {missing}"
 
 
 def test_report_links_at_least_twelve_captures_with_their_pictures() -> None:
-    links = set(LINK.findall(REPORT.read_text()))
+    links = set(LINK.findall(REPORT.read_text(encoding="utf-8")))
     texts = {
         t.removesuffix(".txt") for t in links if t.startswith("captures/") and t.endswith(".txt")
     }
@@ -85,7 +85,7 @@ def test_report_links_at_least_twelve_captures_with_their_pictures() -> None:
 
 
 def test_report_answers_each_exercise_in_french() -> None:
-    text = REPORT.read_text()
+    text = REPORT.read_text(encoding="utf-8")
     for number in range(1, 9):
         assert re.search(rf"^## {number}\. ", text, re.MULTILINE), (
             f"no section for exercise {number}"

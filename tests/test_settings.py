@@ -37,7 +37,9 @@ def test_lab_defaults_without_env_or_dotenv(env_file: Path) -> None:
 
 
 def test_dotenv_is_read(env_file: Path) -> None:
-    env_file.write_text("API_PORT=8100\nDB_PORT=5500\nPYTHON_IMAGE=python:3.12-slim\n")
+    env_file.write_text(
+        "API_PORT=8100\nDB_PORT=5500\nPYTHON_IMAGE=python:3.12-slim\n", encoding="utf-8"
+    )
     settings = load(env_file)
     assert (settings.api_port, settings.db_port) == (8100, 5500)
     assert settings.build_args == {"PYTHON_IMAGE": "python:3.12-slim"}
@@ -45,7 +47,7 @@ def test_dotenv_is_read(env_file: Path) -> None:
 
 
 def test_environment_wins_over_dotenv(env_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    env_file.write_text("API_PORT=8100\nAPI_IMAGE=from-dotenv\n")
+    env_file.write_text("API_PORT=8100\nAPI_IMAGE=from-dotenv\n", encoding="utf-8")
     monkeypatch.setenv("API_PORT", "8200")
     monkeypatch.setenv("API_IMAGE", "simple-api:report")
     settings = load(env_file)
@@ -54,7 +56,7 @@ def test_environment_wins_over_dotenv(env_file: Path, monkeypatch: pytest.Monkey
 
 
 def test_a_bad_port_in_dotenv_is_one_clear_exit(env_file: Path) -> None:
-    env_file.write_text("DB_PORT=five\n")
+    env_file.write_text("DB_PORT=five\n", encoding="utf-8")
     with pytest.raises(Exit) as raised:
         load(env_file)
     assert raised.value.code == 2

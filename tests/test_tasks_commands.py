@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 from pathlib import Path
 from unittest.mock import Mock
@@ -24,16 +26,24 @@ def lab_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("UV_IMAGE", "ghcr.io/astral-sh/uv:0.13.9")
 
 
+def shown(command: str) -> str:
+    """A command written for POSIX shells, as the tasks show it on this platform
+    (quoted for cmd.exe on Windows)."""
+    return tasks.QUOTE(shlex.split(command))
+
+
 def dry_context(*commands: str) -> MockContext:
     """A context that accepts exactly these commands; --dry, so no engine is asked anything."""
     config = Config(overrides={"run": {"dry": True}})
-    return MockContext(config=config, run={command: Result() for command in commands})
+    return MockContext(config=config, run={shown(command): Result() for command in commands})
 
 
 def runs(task, *commands: str, **kwargs: object) -> None:
     c = dry_context(*commands)
     task(c, **kwargs)
-    assert [call.args[0] for call in c.run.call_args_list] == list(commands)
+    assert [call.args[0] for call in c.run.call_args_list] == [
+        shown(command) for command in commands
+    ]
 
 
 def test_build_runs_the_statements_command_in_api() -> None:
@@ -45,7 +55,7 @@ def test_build_runs_the_statements_command_in_api() -> None:
     inner, cwds = c.run, []
     c.run = lambda command, **kwargs: cwds.append(c.cwd) or inner(command, **kwargs)
     tasks.build(c)
-    assert [call.args[0] for call in inner.call_args_list] == [command]
+    assert [call.args[0] for call in inner.call_args_list] == [shown(command)]
     assert cwds == ["api"]
 
 
@@ -61,6 +71,27 @@ def test_stop_stops_then_removes() -> None:
 
 def test_up_builds_and_waits() -> None:
     runs(tasks.up, "docker compose up -d --build")
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_the_dev_loop_polls_for_changes_on_windows_only(
+    monkeypatch: pytest.MonkeyPatch, windows: bool
+) -> None:
+    """Docker Desktop passes no file events from a Windows folder into a container."""
+    monkeypatch.setattr(tasks, "WINDOWS", windows)
+    monkeypatch.setattr(tasks, "on_console", lambda c, words: Result())
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "")  # so that teardown removes it
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
+    files = "-f docker-compose.yml -f docker-compose.dev.yml"
+    runs(
+        tasks.dev,
+        f"docker compose {files} up -d --build",
+        *([] if windows else [f"docker compose {files} logs -f --tail 5 api"]),
+        "docker compose stop api",
+    )
+    assert os.environ.get("WATCHFILES_FORCE_POLLING") == ("true" if windows else None)
+    dev_file = (Path(tasks.ROOT) / "docker-compose.dev.yml").read_text(encoding="utf-8")
+    assert "WATCHFILES_FORCE_POLLING: ${WATCHFILES_FORCE_POLLING:-}" in dev_file
 
 
 @pytest.mark.parametrize(
