@@ -600,3 +600,75 @@ def lint(c: Context) -> None:
     if failed:
         raise Exit(f"lint: {len(failed)} check(s) failed: {', '.join(failed)}.", 1)
     print("lint: all checks passed.")
+
+
+@task(
+    positional=["repo"],
+    help={
+        "repo": "the repository: a folder (copied, never changed), a bare repository or a Git URL",
+        "ref": "grade this commit, tag or branch",
+        "before": "grade the last commit before this date (a deadline, e.g. 2026-10-01T23:59)",
+        "root": "the lab's folder in the repository (default: found, e.g. TP1/)",
+        "json": "also write the checks as JSON to this file",
+    }
+)
+def grade(
+    c: Context,
+    repo: str,
+    ref: str | None = None,
+    before: str | None = None,
+    root: str | None = None,
+    json: str | None = None,
+) -> None:
+    """For teachers and students: replay the lab statement on a repository, step by step.
+
+    Builds, runs, curls, starts the stack, psql, logs, exec and restart as the statement
+    says, on a scratch copy, with its own names and free 127.0.0.1 ports; prints a ✔/✗
+    per step with the cause and the fix, and removes all it made. Refuses (exit 3) a
+    Compose file that reaches the host (privileged, host mounts, the Docker socket...).
+    Exit 0: all passed; 1: some failed; 2: not gradable.
+    """
+    from kit.grading import run as grading
+
+    docker.require_engine()
+    code, result = grading.one(repo, ref=ref, before=before, root=root)
+    if json:
+        grading.write(result, Path(json))
+    if code == grading.UNSAFE:
+        for offence in result["unsafe"]:
+            print(f"refused: {offence}")
+        raise Exit(f"{repo}: refused as unsafe, nothing was built or run.", code)
+    if code == grading.UNUSABLE:
+        raise Exit(result["error"], code)
+    score = f"{result['passed']}/{result['total']} checks passed"
+    if unchecked := len(result["checks"]) - result["total"]:
+        score += f" ({unchecked} could not be checked here, not counted)"
+    if code:
+        raise Exit(f"{score}: see ✗ above for the cause and the fix of each.", code)
+    print(f"{score}.")
+
+
+@task(
+    positional=["class_list"],
+    help={
+        "class_list": "a file with one repository (path, URL, or JSON result) per line",
+        "summary": "the Markdown table to write (default: grades.md)",
+        "json_dir": "a folder for each repository's JSON result",
+        "jobs": "how many repositories to grade at once (default 1)",
+    },
+)
+def grade_class(
+    c: Context, class_list: str, summary: str = "grades.md", json_dir: str = "", jobs: int = 1
+) -> None:
+    """For teachers: `invoke grade` on each repository of a class list, and one table.
+
+    Lines may name JSON results made by the grading workflow of students' repositories
+    (or a folder of them): those are read, not graded again. Writes a row per repository
+    (passed/total, the steps not passed) and how many passed each step.
+    """
+    from kit.grading import run as grading
+
+    docker.require_engine()
+    folder = Path(json_dir) if json_dir else None
+    results = grading.klass(Path(class_list), Path(summary), folder, jobs)
+    print(f"{len(results)} repositories graded: {summary}")

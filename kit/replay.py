@@ -58,13 +58,19 @@ class Replay:
     transcript: list[Outcome] = field(default_factory=list)
     # Ids of the images the replay's builds made, for whoever cleans up after it.
     images: set[str] = field(default_factory=set)
+    # Words replaced wherever they appear (the grader's own image tag and ports for
+    # the statement's `simple-api` and `8000:8000`), and options every `docker run`
+    # gets (the grader's limits). Empty for the kit's own verbatim replay.
+    rewrite: dict[str, str] = field(default_factory=dict)
+    run_options: list[str] = field(default_factory=list)
 
     def words(self, command: Command) -> list[str]:
         """The words actually run for command (see the module's docstring)."""
         words = shlex.split(command.command.replace(CONTAINER_PLACEHOLDER, self.server or "?"))
+        words = [self.rewrite.get(word, word) for word in words]
         if words[:2] == ["docker", "run"]:
             # Every container the replay starts carries its label, to be found again.
-            words[2:2] = ["--label", self.label]
+            words[2:2] = ["--label", self.label, *self.run_options]
         if command.kind == "server":
             words[2:2] = ["-d"]
         elif command.kind == "interactive" and words[:2] == ["docker", "run"]:

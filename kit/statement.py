@@ -52,6 +52,46 @@ class Command:
     new: str = ""
 
 
+# The statement's headings, by number: a part's, and each « Étape » of parts 3 to 7.
+TITLES = {
+    "1": "Installation de Docker et vérification de l'environnement",
+    "2": "Premiers pas avec Docker : images et conteneurs",
+    "3": "Construire une première image Docker avec une mini-API FastAPI",
+    "3.1": "Compléter le fichier app.py",
+    "3.2": "Compléter le Dockerfile",
+    "3.3": "Construire l'image Docker",
+    "4": "Exécuter l'API FastAPI dans un conteneur Docker",
+    "4.1": "Lancer le conteneur",
+    "4.2": "Tester l'endpoint /health",
+    "4.3": "Observer les conteneurs en cours d'exécution",
+    "4.4": "Arrêter le conteneur",
+    "5": "Démarrer un mini-système multi-conteneurs avec Docker Compose",
+    "5.1": "Préparer la structure des fichiers",
+    "5.2": "Compléter le fichier docker-compose.yml",
+    "5.3": "Démarrer la stack avec Docker Compose",
+    "5.4": "Tester à nouveau l'endpoint /health",
+    "5.5": "Arrêter proprement les services",
+    "6": "Interagir avec la base de données PostgreSQL dans un conteneur",
+    "6.0": "Pré-requis",
+    "6.1": "Se connecter au conteneur PostgreSQL",
+    "6.2": "Exécuter quelques commandes SQL simples",
+    "6.3": "Comprendre la connexion depuis d'autres services",
+    "6.4": "Nettoyer",
+    "7": "Déboguer des conteneurs Docker : commandes essentielles et bonnes pratiques",
+    "7.1": "Afficher les logs d'un service",
+    "7.2": "Entrer dans un conteneur en cours d'exécution",
+    "7.3": "Redémarrer un service",
+    "7.4": "Conteneur qui ne démarre pas : diagnostic",
+    "7.5": "Supprimer des conteneurs et images",
+    "8": "Questions de réflexion et consignes pour le rendu",
+}
+
+
+def title(step: str) -> str:
+    """The statement's heading for a step ("7.0" is its part's own)."""
+    return TITLES.get(step) or TITLES[step.split(".")[0]]
+
+
 HEALTH = r'\{"status":\s*"ok"\}'
 CURL_HEALTH = f"curl http://localhost:{API_PORT}/health"
 

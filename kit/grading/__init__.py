@@ -1,0 +1,8 @@
+"""`invoke grade`: the statement's commands replayed on a student's repository.
+
+source.py chooses the state to grade and finds the lab in it; safety.py reads the
+resolved Compose file, refuses what could reach the host, and writes the confined copy
+that is run; diagnose.py turns an engine's or a container's output into a cause and a
+fix; checks.py replays kit/statement.py's commands and judges each; student_report.py
+finds and reads the report; summary.py grades a class and writes its table.
+"""

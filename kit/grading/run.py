@@ -1,0 +1,100 @@
+"""`invoke grade`, one repository or a class: what the task calls, and its exit codes.
+
+0: every check passed (a class: every repository was graded); 1: some check failed;
+2: the path or URL cannot be graded; 3: refused as unsafe (nothing was run).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kit.grading import checks, safety, source, summary
+
+UNUSABLE, UNSAFE = 2, 3
+
+
+def one(
+    origin: str,
+    ref: str | None = None,
+    before: str | None = None,
+    root: str | None = None,
+    say: Callable[[str], None] = print,
+) -> tuple[int, dict[str, Any]]:
+    """Grade one repository: its exit code, and its JSON (with "error" when not graded)."""
+    with tempfile.TemporaryDirectory(prefix="tp1-grade-") as scratch:
+        try:
+            found = source.fetch(origin, Path(scratch), ref=ref, before=before, root=root)
+        except source.Unusable as error:
+            return UNUSABLE, {"repo": origin, "error": str(error), "checks": []}
+        where = f"{found.root_in_repo} of " if found.root_in_repo != "." else ""
+        at = f" at {found.commit[:12]}" if found.commit else ""
+        changes = " (with changes not committed)" if found.changes else ""
+        say(f"Grading {where}{origin}{at}{changes}")
+        try:
+            grade = checks.grade(found, say)
+        except safety.Unsafe as unsafe:
+            result = {"repo": origin, "commit": found.commit, "checks": []}
+            return UNSAFE, result | {"error": "refused as unsafe", "unsafe": unsafe.offences}
+    outcome = grade.as_json()
+    return (0 if grade.passed == grade.total else 1), outcome
+
+
+def write(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def entries(class_list: Path) -> list[str]:
+    """The repositories of a class list: one path, URL or JSON result per line; blank
+    lines and # comments skipped; a folder of JSON results counts as all of them."""
+    lines = class_list.read_text(encoding="utf-8").splitlines()
+    found = []
+    for line in (ln.strip() for ln in lines):
+        if not line or line.startswith("#"):
+            continue
+        folder = (class_list.parent / line).expanduser()
+        if folder.is_dir() and any(folder.glob("*.json")) and not any(folder.glob("api")):
+            found += [str(p) for p in sorted(folder.glob("*.json"))]
+        else:
+            found.append(line)
+    return found
+
+
+def result_of(entry: str, base: Path, jobs_say: Callable[[str], None]) -> dict[str, Any]:
+    """A JSON result already made (by the workflow of a student's repository), else a
+    grading now."""
+    path = (base / entry).expanduser()
+    if entry.endswith(".json") and path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    origin = str(path) if path.exists() else entry
+    return one(origin, say=jobs_say)[1]
+
+
+def klass(
+    class_list: Path,
+    summary_path: Path,
+    json_dir: Path | None = None,
+    jobs: int = 1,
+    progress: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """Grade every repository of the list (jobs at once) and write the summary."""
+    repos = entries(class_list)
+    results: list[dict[str, Any]] = [{}] * len(repos)
+
+    def graded(index: int) -> None:
+        results[index] = result_of(repos[index], class_list.parent, lambda line: None)
+        done = sum(bool(r) for r in results)
+        passed = f"{results[index].get('passed', 0)}/{results[index].get('total', 0)}"
+        progress(f"[{done}/{len(repos)}] {repos[index]}: {results[index].get('error') or passed}")
+        if json_dir is not None:
+            write(results[index], json_dir / f"{index + 1:03d}-{summary.slug(repos[index])}.json")
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(graded, range(len(repos))))
+    summary_path.write_text(summary.markdown(results), encoding="utf-8")
+    return results

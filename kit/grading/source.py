@@ -1,0 +1,123 @@
+"""The repository to grade: a scratch copy of the state asked for, and where its lab is."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit.statement import LAYOUT
+
+# Any of these is `docker compose`'s file when typed in the lab's root.
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+# Folders never copied nor searched: tools' caches, not the student's work.
+IGNORED = (".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache")
+URL = re.compile(r"^[\w+.-]+://|^[\w.-]+@[\w.-]+:")
+
+
+class Unusable(Exception):
+    """The path or URL cannot be graded (exit 2): what is wrong, in one line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    origin: str
+    copy: Path  # the scratch working tree that is graded, never the original
+    root: Path  # the lab's root in it: where docker-compose.yml and api/ are
+    commit: str | None  # the commit graded, for a Git repository
+    changes: bool = False  # a working tree graded with changes not committed
+
+    @property
+    def root_in_repo(self) -> str:
+        return self.root.relative_to(self.copy).as_posix() or "."
+
+
+def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except FileNotFoundError:
+        raise Unusable("git is not installed: install Git to grade a repository.") from None
+
+
+def fetch(
+    origin: str,
+    scratch: Path,
+    ref: str | None = None,
+    before: str | None = None,
+    root: str | None = None,
+) -> Source:
+    """A scratch copy of origin (a working tree, a bare repository or a Git URL) at the
+    state asked for: as it is (a working tree), --ref, or the last commit --before."""
+    path = Path(origin).expanduser()
+    if not URL.match(origin) and not path.is_dir():
+        raise Unusable(f"{origin}: no such folder, and not a Git URL.")
+    copy = scratch / "repo"
+    bare = not URL.match(origin) and git("rev-parse", "--is-bare-repository", cwd=path)
+    if ref or before or URL.match(origin) or (bare and bare.stdout.strip() == "true"):
+        clone(origin if URL.match(origin) else str(path.resolve()), copy, ref, before)
+    else:
+        shutil.copytree(path, copy, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+    commit, changes = None, False
+    head = git("rev-parse", "HEAD", cwd=copy)
+    if head.returncode == 0 and (copy / ".git").exists():
+        commit = head.stdout.strip()
+        changes = bool(git("status", "--porcelain", cwd=copy).stdout.strip())
+    return Source(origin, copy, lab_root(copy, root), commit, changes)
+
+
+def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> None:
+    result = git("clone", "--quiet", "--no-hardlinks", origin, str(copy))
+    if result.returncode != 0:
+        raise Unusable(f"git clone {origin} failed: {last_line(result)}")
+    if before:
+        found = git("rev-list", "-1", f"--before={before}", "HEAD", cwd=copy).stdout.strip()
+        if not found:
+            raise Unusable(f"{origin} has no commit before {before} on its default branch.")
+        ref = found
+    if ref:
+        # A branch of the origin is a remote branch of the clone.
+        for name in (ref, f"origin/{ref}"):
+            commit = git("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", cwd=copy)
+            if commit.returncode == 0:
+                git("checkout", "--quiet", "--detach", commit.stdout.strip(), cwd=copy)
+                return
+        raise Unusable(f"{origin} has no commit, tag or branch {ref!r}.")
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1].strip() if lines else f"exit code {result.returncode}"
+
+
+def lab_root(copy: Path, given: str | None) -> Path:
+    """Where the lab is: --root, or the folder (the repository's root, or a subfolder
+    such as TP1/) that holds most of the statement's layout, the shallowest first."""
+    if given:
+        root = (copy / given).resolve()
+        if not root.is_dir() or not root.is_relative_to(copy.resolve()):
+            raise Unusable(f"--root {given}: no such folder in the repository.")
+        return root
+    scored = []
+    for folder in [copy, *sorted(p for p in copy.glob("*/") if p.is_dir()), *copy.glob("*/*/")]:
+        if folder.name.startswith(".") or folder.name in IGNORED:
+            continue
+        found = [name for name in LAYOUT if (folder / name).is_file()]
+        found += [name for name in COMPOSE_FILES[:3] if (folder / name).is_file()]
+        if found:
+            scored.append((-len(found), len(folder.relative_to(copy).parts), str(folder)))
+    if not scored:
+        raise Unusable(
+            "no lab found: no docker-compose.yml nor api/Dockerfile in the repository or its "
+            "subfolders; give its folder with --root."
+        )
+    return Path(min(scored)[2])
