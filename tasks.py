@@ -610,7 +610,7 @@ def lint(c: Context) -> None:
         "before": "grade the last commit before this date (a deadline, e.g. 2026-10-01T23:59)",
         "root": "the lab's folder in the repository (default: found, e.g. TP1/)",
         "json": "also write the checks as JSON to this file",
-    }
+    },
 )
 def grade(
     c: Context,

@@ -28,6 +28,15 @@ CHECKS: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "grading workflow schema",
+        [
+            "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            "docs/grading/grade-tp1.yml",
+        ],
+    ),
+    (
         "dependabot schema",
         ["check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"],
     ),

@@ -28,13 +28,10 @@ from kit import docker as kit_docker
 from kit import statement
 from kit.replay import Outcome, Replay, environment
 from kit.settings import DEFAULT_IMAGES
+from kit.standins import hello_world, image_id, stand_in_under
 
 # What the statement's defaults must not inherit from a developer's shell or .env.
 LAB_VARIABLES = ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_PASSWORD")
-
-
-def image_id(name: str) -> str:
-    return docker("image", "inspect", "-f", "{{.Id}}", name, check=False).stdout.strip()
 
 
 def stand_in_public_images(local: str | None) -> list[str]:
@@ -42,23 +39,10 @@ def stand_in_public_images(local: str | None) -> list[str]:
     for the test's duration only (../shared/docker-sandbox/README.md); the names made."""
     if not local:
         return []
-    made = []
     # `docker build -t simple-api .` passes no build argument: its FROM must exist.
     # alpine: its `echo`, `sh`, `ls` and `uname -a` are the stand-in's own.
-    for public in (DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine"):
-        if public != local and not image_id(public):
-            docker("tag", local, public)
-            made.append(public)
-    if not image_id("hello-world"):
-        recipe = f'FROM {local}\nCMD ["echo", "Hello from Docker!"]\n'
-        subprocess.run(
-            ["docker", "build", "-q", "-t", "hello-world", "-"],
-            input=recipe,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        made.append("hello-world")
+    made = stand_in_under(local, DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine")
+    made += hello_world(local)
     return made
 
 

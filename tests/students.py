@@ -1,0 +1,114 @@
+"""Student-like repositories for the grader's tests, written from the statement as a
+student completes it: public base images named literally, the statement's ports and
+credentials, a report in reports/. Each fault is one argument away."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+APP = """from fastapi import FastAPI
+
+{name} = FastAPI()
+
+
+@{name}.get("/health")
+def health():
+    return {{"status": "ok"}}
+"""
+
+DOCKERFILE = """FROM {base}
+
+WORKDIR /app
+
+COPY app.py .
+
+RUN pip install fastapi uvicorn
+
+CMD ["uvicorn", "app:app", "--host", "{host}", "--port", "8000"]
+"""
+
+COMPOSE = """version: "3.9"
+
+services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_USER: {user}
+      POSTGRES_PASSWORD: {user}
+      POSTGRES_DB: {user}
+    ports:
+      - "5432:5432"
+{db_extra}
+  api:
+    build: ./api
+    ports:
+      - "8000:8000"
+    depends_on:
+      - db
+"""
+
+REPORT = """# Rapport TP1
+
+## Exercice 1 : Installation de Docker
+`docker ps -a` liste les conteneurs.
+
+## Exercice 2 : Premiers pas
+Une image est un modèle, un conteneur une instance.
+
+## Exercice 3 : Construire une image
+La construction s'est bien passée.
+
+## Exercice 4 : Exécuter l'API
+`-p 8000:8000` publie le port.
+
+## Exercice 5 : Docker Compose
+Les services db et api sont démarrés.
+
+## Exercice 6 : PostgreSQL
+`exec` lance psql dans le conteneur db.
+
+## Exercice 7 : Débogage
+Les logs montrent l'erreur.
+
+## Exercice 8 : Questions de réflexion
+Un notebook n'est pas reproductible.
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=Étudiante", "-c", "user.email=etudiante@example.org"]
+    return subprocess.run(
+        ["git", *identity, *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def write_lab(
+    lab: Path,
+    *,
+    base: str = "python:3.11-slim",
+    name: str = "app",
+    host: str = "0.0.0.0",  # noqa: S104 - what the statement's CMD says
+    user: str = "demo",
+    report: bool = True,
+    db_extra: str = "",
+) -> None:
+    (lab / "api").mkdir(parents=True, exist_ok=True)
+    (lab / "api" / "app.py").write_text(APP.format(name=name), encoding="utf-8")
+    dockerfile = DOCKERFILE.format(base=base, host=host)
+    (lab / "api" / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    compose = COMPOSE.format(user=user, db_extra=db_extra)
+    (lab / "docker-compose.yml").write_text(compose, encoding="utf-8")
+    if report:
+        (lab / "reports").mkdir(exist_ok=True)
+        (lab / "reports" / "rapport.md").write_text(REPORT, encoding="utf-8")
+
+
+def student_repo(repo: Path, subfolder: str = "", **fault: object) -> Path:
+    """A Git repository with one commit of the lab (in subfolder, if given)."""
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    write_lab(repo / subfolder if subfolder else repo, **fault)  # type: ignore[arg-type]
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "TP1")
+    return repo

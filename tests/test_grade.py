@@ -1,0 +1,211 @@
+"""`invoke grade` on the real engine, with student-like repositories written from the
+statement (tests/students.py): a correct one, one per kind of fault, a lab in a TP1/
+subfolder with later commits, an unsafe one; and the kit itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, docker
+from students import git, student_repo, write_lab
+
+from kit.settings import DEFAULT_IMAGES
+from kit.standins import stand_in_under
+
+GRADED = "tp1-grade-"  # the prefix of every name the grader gives
+
+
+@pytest.fixture(scope="module")
+def public_images(engine: None) -> Iterator[None]:
+    """The public names students' files use, standing in for the registry here."""
+    made = stand_in_under(
+        os.environ.get("PYTHON_IMAGE"),
+        "python:3.11-slim",
+        "python:3.10-slim",
+        DEFAULT_IMAGES["PYTHON_IMAGE"],
+    )
+    made += stand_in_under(os.environ.get("POSTGRES_IMAGE"), "postgres:16")
+    try:
+        yield
+    finally:
+        if made:
+            docker("image", "rm", *made, check=False)
+
+
+def grade(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "grade", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=900,
+        check=False,
+    )
+
+
+def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
+    """Grade repo; its exit code, its JSON and its output. Asserts it left nothing."""
+    result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    assert_nothing_left()
+    report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
+    return result.returncode, report, output
+
+
+def assert_nothing_left() -> None:
+    for kind, listing in (
+        ("container", ["ps", "-a", "--format", "{{.Names}} {{.Image}}"]),
+        ("image", ["images", "--format", "{{.Repository}}"]),
+        ("volume", ["volume", "ls", "--format", "{{.Name}}"]),
+        ("network", ["network", "ls", "--format", "{{.Name}}"]),
+    ):
+        left = [line for line in docker(*listing).stdout.splitlines() if GRADED in line]
+        assert not left, f"the grader left {kind}s: {left}"
+
+
+def by_step(report: dict) -> dict[str, list[dict]]:
+    steps: dict[str, list[dict]] = {}
+    for check in report["checks"]:
+        steps.setdefault(check["step"], []).append(check)
+    return steps
+
+
+def passed(report: dict, step: str) -> bool:
+    return all(check["ok"] for check in by_step(report)[step])
+
+
+def test_a_correct_repository_passes_every_check(public_images: None, tmp_path: Path) -> None:
+    code, report, output = graded(student_repo(tmp_path / "alice"), tmp_path)
+    assert code == 0, output
+    assert report["passed"] == report["total"] == len(report["checks"]) >= 10, output
+    for step in ("3.3", "4.2", "5.3", "5.4", "6.1", "8"):
+        assert passed(report, step), step
+    assert report["commit"] and len(report["commit"]) == 40
+    assert {"step", "title", "ok", "outcome", "detail"} <= set(report["checks"][0])
+
+
+def test_another_python_base_passes_too(public_images: None, tmp_path: Path) -> None:
+    repo = student_repo(tmp_path / "bob", base="python:3.10-slim")
+    code, _report, output = graded(repo, tmp_path)
+    assert code == 0, output
+
+
+def test_an_app_object_renamed_fails_part_4_quoting_uvicorn(
+    public_images: None, tmp_path: Path
+) -> None:
+    code, report, output = graded(student_repo(tmp_path / "carol", name="appi"), tmp_path)
+    assert code == 1
+    assert passed(report, "3.3")
+    part_4 = [c for c in report["checks"] if c["step"].startswith("4.") and not c["ok"]]
+    assert part_4 and 'Attribute "app" not found' in part_4[0]["detail"], part_4
+    assert "✗ 4.1" in output
+
+
+def test_a_server_on_the_containers_loopback_is_told_to_listen_on_all(
+    public_images: None, tmp_path: Path
+) -> None:
+    repo = student_repo(tmp_path / "dave", host="127.0.0.1")
+    code, report, _output = graded(repo, tmp_path)
+    assert code == 1
+    part_4 = [c for c in report["checks"] if c["step"].startswith("4.") and not c["ok"]]
+    assert part_4 and "--host 0.0.0.0" in part_4[0]["detail"], part_4
+
+
+def test_other_database_credentials_fail_part_6_only(public_images: None, tmp_path: Path) -> None:
+    code, report, output = graded(student_repo(tmp_path / "erin", user="student"), tmp_path)
+    assert code == 1
+    for step in ("3.3", "4.1", "4.2", "5.3", "5.4", "5.5"):
+        assert passed(report, step), (step, output)
+    (psql,) = by_step(report)["6.1"]
+    assert psql["outcome"] == "deviates" and "'student'" in psql["detail"], psql
+    assert [c["step"] for c in report["checks"] if not c["ok"]] == ["6.1"]
+
+
+def test_no_report_fails_only_step_8(public_images: None, tmp_path: Path) -> None:
+    code, report, _output = graded(student_repo(tmp_path / "frank", report=False), tmp_path)
+    assert code == 1
+    failed = [c for c in report["checks"] if not c["ok"]]
+    assert [c["step"] for c in failed] == ["8"] and "no report" in failed[0]["detail"]
+
+
+def test_an_unsafe_compose_file_is_refused_before_anything_runs(
+    engine: None, tmp_path: Path
+) -> None:
+    extra = "    privileged: true\n    volumes:\n      - /etc:/host-etc\n"
+    repo = student_repo(tmp_path / "mallory", db_extra=extra)
+    before = docker("ps", "-aq").stdout.split()
+    result = grade(str(repo))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "service db: privileged: true" in result.stdout
+    assert "a host bind mount (/etc)" in result.stdout
+    assert docker("ps", "-aq").stdout.split() == before, "a container was created"
+    assert_nothing_left()
+
+
+def test_a_lab_in_a_subfolder_is_graded_at_its_tp1_commit(
+    public_images: None, tmp_path: Path
+) -> None:
+    """Later TPs in the same repository: --ref picks the TP1 state, the lab is found in TP1/."""
+    repo = student_repo(tmp_path / "grace", subfolder="TP1")
+    git(repo, "tag", "tp1")
+    write_lab(repo / "TP1", name="model")  # TP2 breaks TP1's API: not what is graded
+    (repo / "TP2").mkdir()
+    (repo / "TP2" / "notes.md").write_text("# TP2\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "TP2")
+    code, report, output = graded(repo, tmp_path, "--ref", "tp1")
+    assert code == 0, output
+    assert report["root"] == "TP1"
+    assert report["commit"] == git(repo, "rev-parse", "tp1")
+
+
+def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) -> None:
+    for args in ([str(tmp_path / "nowhere")], [str(tmp_path), "--ref", "v9"]):
+        result = grade(*args)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_the_kit_graded_by_itself_passes_every_check(public_images: None, tmp_path: Path) -> None:
+    code, report, output = graded(ROOT, tmp_path)
+    assert code == 0, output
+    assert report["passed"] == report["total"] == len(report["checks"]), output
+
+
+def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
+    public_images: None, tmp_path: Path
+) -> None:
+    """One repository graded now, one read from the JSON its own workflow uploaded."""
+    made = tmp_path / "from-workflow.json"
+    result = grade(str(student_repo(tmp_path / "heidi", report=False)), "--json", str(made))
+    assert result.returncode == 1
+    class_list = tmp_path / "classe.txt"
+    alice = student_repo(tmp_path / "alice")
+    class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
+    summary = tmp_path / "grades.md"
+    run = subprocess.run(
+        [sys.executable, "-m", "invoke", "grade-class", str(class_list), "--summary", str(summary)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    table = summary.read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if "/alice" in line or "/heidi" in line]
+    assert len(rows) == 2, table
+    total = json.loads(made.read_text(encoding="utf-8"))["total"]
+    assert f"| {total}/{total} |" in rows[0] and "| 8 |" in rows[1], rows
+    assert "| 8 | Questions de réflexion et consignes pour le rendu | 1/2 |" in table
+    assert_nothing_left()
