@@ -116,7 +116,9 @@ class Recorder:
         started = time.monotonic()
         outcome = self.replay.run_until_ok(command, retry) if retry else self.replay.run(command)
         seconds = time.monotonic() - started
-        capture = self.keep(command.step, title, outcome.shown, outcome.output, outcome.exit,
+        # In a terminal, curl shows no progress meter: what a person reads is its answer.
+        output = outcome.stdout if command.command.startswith("curl") else outcome.output
+        capture = self.keep(command.step, title, outcome.shown, output, outcome.exit,
                             seconds, command.where, command.command)  # fmt: skip
         if "build" in command.command.split()[:3] or "--build" in command.command:
             self.built.add(standins.image_id(statement.IMAGE))
@@ -171,8 +173,11 @@ def replay_statement(rec: Recorder, lab: Path) -> None:
     rec.run(build, TITLES["3.3"])
     app_py = lab / "api" / "app.py"
     original = app_py.read_text(encoding="utf-8")
-    app_py.write_text(original + "# une modification, pour voir quelles couches sont refaites\n",
-                      encoding="utf-8")  # fmt: skip
+    # A change never built before (the build cache remembers earlier runs' edits).
+    edit = (
+        f"# modifié le {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f} : quelles couches refaire ?\n"
+    )
+    app_py.write_text(original + edit, encoding="utf-8")
     rec.run(build, "Reconstruire après une modification de app.py")
     app_py.write_text(original, encoding="utf-8")
     run = commands("4.1")[0]
@@ -183,7 +188,6 @@ def replay_statement(rec: Recorder, lab: Path) -> None:
     rec.run(stop, "Arrêter le conteneur")
     rec.run(ps, "Il n'est plus dans docker ps…")
     rec.run(ps_all, "…mais encore dans docker ps -a")
-    rec.quietly(f"docker rm {rec.replay.server}", lab)
     rec.keep("5.1", "La structure des fichiers", "# le dossier du TP, listé par invoke report",
              layout(lab), 0, 0.0)  # fmt: skip
     for command in commands("5.3"):
