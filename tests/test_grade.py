@@ -136,6 +136,19 @@ def test_no_report_fails_only_step_8(public_images: None, tmp_path: Path) -> Non
     assert [c["step"] for c in failed] == ["8"] and "no report" in failed[0]["detail"]
 
 
+def test_a_base_image_that_cannot_be_pulled_is_not_counted(
+    public_images: None, tmp_path: Path
+) -> None:
+    """`.invalid` never resolves (RFC 2606): no registry answers, on any machine."""
+    repo = student_repo(tmp_path / "ivan", base="registry.invalid/python:3.11-slim")
+    code, report, output = graded(repo, tmp_path)
+    (build,) = by_step(report)["3.3"]
+    assert build["outcome"] == "unavailable" and "cannot be pulled here" in build["detail"]
+    assert all(c["outcome"] == "unavailable" for c in by_step(report)["4.1"])
+    assert code == 0 and report["passed"] == report["total"] < len(report["checks"]), output
+    assert "could not be checked here" in output
+
+
 def test_an_unsafe_compose_file_is_refused_before_anything_runs(
     engine: None, tmp_path: Path
 ) -> None:
@@ -192,8 +205,9 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     alice = student_repo(tmp_path / "alice")
     class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
     summary = tmp_path / "grades.md"
+    command = ["grade-class", str(class_list), "--summary", str(summary), "--jobs", "2"]
     run = subprocess.run(
-        [sys.executable, "-m", "invoke", "grade-class", str(class_list), "--summary", str(summary)],
+        [sys.executable, "-m", "invoke", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -51,11 +51,11 @@ RULES: tuple[tuple[str, str], ...] = (
     ),
 )
 
-# What says that an image could not be pulled here: not the student's error.
+# What says that no registry could be reached from here: not the student's error. (An
+# image that does not exist, `manifest unknown` or `pull access denied`, is theirs.)
 UNPULLABLE = re.compile(
-    r"pull access denied|manifest unknown|failed to resolve source metadata|"
-    r"no such host|i/o timeout|TLS handshake timeout|failed to do request|"
-    r"not found: manifest|repository does not exist|toomanyrequests",
+    r"no such host|i/o timeout|TLS handshake timeout|network is unreachable|"
+    r"connection refused|dial tcp|toomanyrequests|failed to do request",
     re.IGNORECASE,
 )
 ERROR_LINE = re.compile(r"(error|failed|exception|traceback|fatal)", re.IGNORECASE)
