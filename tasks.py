@@ -18,7 +18,7 @@ from pathlib import Path
 
 from invoke import Context, Exit, Result, task
 
-from kit import docker, layers, usable
+from kit import dates, docker, layers, usable
 from kit import lint as lint_checks
 from kit.breakage import broken_copy
 from kit.http import get, pretty
@@ -72,6 +72,13 @@ def on_console(c: Context, words: list[str]) -> Result:
     except KeyboardInterrupt:
         raise Interrupted from None
     return Result(command=command, exited=exited)
+
+
+def date_as_committed(c: Context) -> None:
+    """Files of api/ dated by their last commit, not by the checkout, so that two clones
+    build the same layers (kit/dates.py)."""
+    if not dry(c) and (dated := dates.date_as_committed(ROOT)):
+        print(f"# {len(dated)} files of api/ dated at their last commit (reproducible layers)")
 
 
 def dry(c: Context) -> bool:
@@ -226,6 +233,7 @@ def doctor(c: Context) -> None:
 def build(c: Context) -> None:
     """Lab step 3: build the API image (`cd api && docker build -t simple-api .`)."""
     settings = ready(c)
+    date_as_committed(c)
     # api/ is the build context, as in the lab: the command is the statement's own.
     with c.cd("api"):
         succeed(sh(c, *build_command(settings)), "docker build")
@@ -305,6 +313,7 @@ def up(c: Context) -> None:
     settings = ready(c)
     if not dry(c):
         free_stack_ports(settings, "up")
+    date_as_committed(c)
     took = up_until_usable(c, settings, "up", "-d", "--build", what="The stack")
     if dry(c):
         return
@@ -480,6 +489,7 @@ def fix_app(c: Context) -> None:
     settings = ready(c)
     if not dry(c):
         free_stack_ports(settings, "fix-app")
+    date_as_committed(c)
     up_until_usable(c, settings, "up", "-d", "--build", "api", what="The API", services=("api",))
     print("The API is usable again.")
 
@@ -565,6 +575,17 @@ def bench(c: Context, runs: int = 3, load_seconds: int = 10, idle_seconds: int =
     if runs < 1 or load_seconds < 1 or idle_seconds < 1:
         raise Exit("--runs, --load-seconds and --idle-seconds must be at least 1.", 2)
     benchmark(Plan(runs, load_seconds, idle_seconds), ROOT / "docs" / "BENCHMARKS.md")
+
+
+@task(help={"runs": "how many times each measure is repeated (the table shows medians)"})
+def bench_grade(c: Context, runs: int = 3) -> None:
+    """Kit maintenance: the time `invoke grade` takes on one repository, against the
+    student's own build and start-up (docs/BENCHMARKS-grading.md). A few minutes."""
+    from kit.bench_grade import benchmark_grading
+
+    if runs < 1:
+        raise Exit("--runs must be at least 1.", 2)
+    benchmark_grading(runs, ROOT / "docs" / "BENCHMARKS-grading.md")
 
 
 @task

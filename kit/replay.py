@@ -10,6 +10,7 @@ What it changes is in `Outcome.shown`, so that nothing differs silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -132,6 +133,9 @@ class Replay:
     def _follow(self, command: Command) -> Outcome:
         """Read a `logs -f` until what is expected shows, or follow_seconds pass."""
         words = self.words(command)
+        # A group of its own: `docker compose` runs its plugin as a child process, and
+        # Ctrl-C reaches both through the terminal's process group, as it does here.
+        posix = os.name != "nt"
         process = subprocess.Popen(
             words,
             cwd=self.root / command.where,
@@ -141,22 +145,31 @@ class Replay:
             text=True,
             encoding="utf-8",
             errors="replace",
+            start_new_session=posix,
         )
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
         reader.start()
         expected = re.compile(command.expect or r"\A\Z(?!x)x")
         found = poll(lambda: expected.search("".join(lines)), self.follow_seconds, interval=0.2)
-        # Ctrl-C, as a person ends `logs -f` (Windows has no SIGINT to send a child).
-        process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+        stop(process, signal.SIGINT if posix else signal.SIGTERM)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
+            stop(process, signal.SIGKILL if posix else signal.SIGTERM)
             process.wait()
         reader.join(timeout=5)
         shown = f"{shlex.join(words)}   # read until Ctrl-C"
         return Outcome(command, shown, 0 if found or not command.expect else 1, "".join(lines))
+
+
+def stop(process: subprocess.Popen[str], sig: int) -> None:
+    """Signal the process and its children (its group, on POSIX), as Ctrl-C does."""
+    with contextlib.suppress(ProcessLookupError):
+        if os.name != "nt":
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
 
 
 def environment(**values: str) -> dict[str, str]:

@@ -1,12 +1,12 @@
-"""Same inputs, same bytes: two clean builds of the API image from two copies of the kit
+"""Same inputs, same bytes: two clean builds of the API image from two clones of the kit
 give the same layers on top of the base, member by member (content, mode, owner, dates).
 
-The copies differ in what a second clone would: every file's date. Both builds use
-`--no-cache` and the build command of `invoke build`, so nothing is shared but the base
-image and uv's download cache. The differences accepted are dates only: of the folders
-the runtime stage's COPY instructions write into, which BuildKit stamps with the build
-time, and of the app's three files, which keep their checkout's dates. Neither Engine
-20.10 nor Engine 26.1 with Docker's classic image store can rewrite those (buildx's
+The clones differ in what a clone made later would: every file's date. Both builds
+date the context as `invoke build` does (kit/dates.py) and use its build command with
+`--no-cache`, so nothing is shared but the base image and uv's download cache. The
+one difference accepted is a date: of the folders the runtime stage's COPY
+instructions write into, which BuildKit stamps with the build time. Neither Engine
+20.10 nor Engine 26.1 with Docker's classic image store can rewrite it (buildx's
 `rewrite-timestamp` only changes the image's creation date there).
 """
 
@@ -20,17 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import docker, scratch_copy, unique_name
+from helpers import ROOT, docker, unique_name
 
 import tasks
-from kit import layers
+from kit import dates, layers
 from kit.settings import load
 
 # The folders the runtime stage's COPY instructions write into (api/Dockerfile).
 COPY_FOLDERS = {"opt", "opt/venv", "app"}
-# The app's own files, which keep their checkout's dates where the builder cannot
-# rewrite them (dating them in the Dockerfile would slow every rebuild fourfold).
-APP_FILES = {"app/app.py", "app/database.py", "app/healthcheck.sh"}
 VENV = "opt/venv/"
 
 
@@ -57,11 +54,14 @@ def builds(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[l
     try:
         for number in range(2):
             folder = tmp_path_factory.mktemp(f"repro{number}")
-            copy = scratch_copy(folder / "kit")
+            copy = folder / "kit"
+            clone = ["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(copy)]
+            subprocess.run(clone, capture_output=True, check=True)
             if number:  # as a clone made a day later
                 later = time.time() + 86400
                 for path in copy.rglob("*"):
                     os.utime(path, (later, later), follow_symlinks=False)
+            assert "api/app.py" in dates.date_as_committed(copy)
             tag = unique_name("tp1test-repro")
             done.append(Build(tag, [], []))
             build(copy, tag)
@@ -77,11 +77,10 @@ def test_two_clean_builds_add_the_same_layers(builds: list[Build]) -> None:
     first, second = builds
     assert len(first.added) == len(second.added) >= 2
     for index, (a, b) in enumerate(zip(first.layers, second.layers, strict=True)):
-        dated = COPY_FOLDERS | APP_FILES
         unexplained = [
             line
             for line in layers.differences(a, b)
-            if not (line.split(":")[0] in dated and ": mtime " in line)
+            if not (line.split(":")[0] in COPY_FOLDERS and ": mtime " in line)
         ]
         assert not unexplained, f"the kit's layer {index + 1} differs first at: {unexplained[0]}"
 
