@@ -12,20 +12,14 @@ touched.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+
+from kit import quiet
 
 
 def git(root: Path, *args: str) -> str | None:
     try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            check=False,
-        )
+        result = quiet.run(["git", *args], cwd=root)
     except FileNotFoundError:
         return None
     return result.stdout if result.returncode == 0 else None

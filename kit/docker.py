@@ -13,6 +13,7 @@ from typing import Any
 
 from invoke import Exit
 
+from kit import quiet
 from kit.settings import with_setting
 
 ENGINE_FIX = (
@@ -24,14 +25,7 @@ ENGINE_FIX = (
 def query(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `docker ARGS` quietly and return the result, whatever its exit code."""
     try:
-        return subprocess.run(
-            ["docker", *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
+        return quiet.run(["docker", *args])
     except FileNotFoundError:
         raise Exit(
             "The docker command is not installed: install Docker, or enter the kit's "

@@ -154,16 +154,7 @@ class Kit:
 
     def invoke(self, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
         """Run `invoke ARGS` from the top level, as a user types it; never raises on failure."""
-        return subprocess.run(
-            [sys.executable, "-m", "invoke", *args],
-            cwd=ROOT,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
-        )
+        return invoke(*args, timeout=timeout, env={**self.env, **env})
 
     def ok(self, *args: str, **env: str) -> str:
         """Run `invoke ARGS`, assert it succeeded, and return its output."""
@@ -228,3 +219,20 @@ def scratch_copy(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, destination / name)
     return destination
+
+
+def invoke(
+    *args: str, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `invoke ARGS` from the top level, as a user types it; never raises on failure."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )

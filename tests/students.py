@@ -4,6 +4,7 @@ credentials, a report in reports/. Each fault is one argument away."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -76,10 +77,18 @@ Un notebook n'est pas reproductible.
 """
 
 
-def git(repo: Path, *args: str) -> str:
+def git(repo: Path, *args: str, date: str = "") -> str:
+    """git in repo as a student; date: the commit's date (ISO 8601), else now."""
     identity = ["-c", "user.name=Étudiante", "-c", "user.email=etudiante@example.org"]
+    dated = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
     return subprocess.run(
-        ["git", *identity, *args], cwd=repo, capture_output=True, text=True, check=True
+        ["git", *identity, *args],
+        cwd=repo,
+        env={**os.environ, **dated},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
     ).stdout.strip()
 
 
@@ -104,11 +113,11 @@ def write_lab(
         (lab / "reports" / "rapport.md").write_text(REPORT, encoding="utf-8")
 
 
-def student_repo(repo: Path, subfolder: str = "", **fault: object) -> Path:
+def student_repo(repo: Path, subfolder: str = "", date: str = "", **fault: object) -> Path:
     """A Git repository with one commit of the lab (in subfolder, if given)."""
     repo.mkdir(parents=True)
     git(repo, "init", "-q", "-b", "main")
     write_lab(repo / subfolder if subfolder else repo, **fault)  # type: ignore[arg-type]
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "TP1")
+    git(repo, "commit", "-q", "-m", "TP1", date=date)
     return repo

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, docker
+from helpers import ROOT, docker, invoke
 from students import git, student_repo, write_lab
 
+from kit.grading import source
 from kit.settings import DEFAULT_IMAGES
 from kit.standins import stand_in_under
 
@@ -39,15 +41,7 @@ def public_images(engine: None) -> Iterator[None]:
 
 
 def grade(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "grade", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=900,
-        check=False,
-    )
+    return invoke("grade", *args)
 
 
 def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
@@ -180,6 +174,42 @@ def test_a_lab_in_a_subfolder_is_graded_at_its_tp1_commit(
     assert report["commit"] == git(repo, "rev-parse", "tp1")
 
 
+def test_before_a_deadline_picks_the_last_commit_made_before_it(tmp_path: Path) -> None:
+    """No engine needed: which state of the repository is graded, and where its lab is."""
+    repo = student_repo(tmp_path / "judy", subfolder="TP1", date="2026-10-01T12:00:00")
+    tp1 = git(repo, "rev-parse", "HEAD")
+    (repo / "TP1" / "api" / "app.py").write_text("late = True\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "after the deadline", date="2026-10-09T12:00:00")
+    found = source.fetch(str(repo), tmp_path / "scratch", before="2026-10-08T23:59:59")
+    assert found.commit == tp1 and found.root_in_repo == "TP1"
+    assert "late" not in (found.root / "api" / "app.py").read_text(encoding="utf-8")
+    assert (repo / "TP1" / "api" / "app.py").read_text(encoding="utf-8") == "late = True\n"
+
+
+def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path) -> None:
+    repo = student_repo(tmp_path / "kim")
+    grading = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "grade", str(repo)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
+    seen = []
+    for line in grading.stdout:
+        seen.append(line)
+        if line.startswith("✔ 5.3"):  # the stack is up: Ctrl-C, as a terminal sends it
+            os.killpg(grading.pid, signal.SIGINT)
+            break
+    rest = grading.communicate(timeout=120)[0]
+    assert any(line.startswith("✔ 5.3") for line in seen), "".join(seen) + rest
+    assert grading.returncode != 0
+    assert "Traceback" not in rest, rest
+    assert_nothing_left()
+
+
 def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) -> None:
     for args in ([str(tmp_path / "nowhere")], [str(tmp_path), "--ref", "v9"]):
         result = grade(*args)
@@ -205,16 +235,7 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     alice = student_repo(tmp_path / "alice")
     class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
     summary = tmp_path / "grades.md"
-    command = ["grade-class", str(class_list), "--summary", str(summary), "--jobs", "2"]
-    run = subprocess.run(
-        [sys.executable, "-m", "invoke", *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=900,
-        check=False,
-    )
+    run = invoke("grade-class", str(class_list), "--summary", str(summary), "--jobs", "2")
     assert run.returncode == 0, run.stdout + run.stderr
     table = summary.read_text(encoding="utf-8")
     rows = [line for line in table.splitlines() if "/alice" in line or "/heidi" in line]

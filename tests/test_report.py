@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, docker
+from helpers import ROOT, docker, invoke
 
 from kit import statement
 
@@ -20,15 +18,7 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 @pytest.fixture(scope="module")
 def captures(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("captures")
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "report", "--output", str(folder)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=900,
-        check=False,
-    )
+    result = invoke("report", "--output", str(folder))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "[40] 7.5 docker image prune" in result.stdout  # every step ran, shown as it went
     return folder

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kit import statement
+from kit import quiet, statement
 from kit.docker import free_port
 from kit.grading import diagnose, safety, student_report
 from kit.grading.source import COMPOSE_FILES, Source
@@ -410,15 +410,7 @@ class Grader:
 
     # Questions to the engine, quietly.
     def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["docker", *args],
-            env=self.replay.env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
+        return quiet.run(["docker", *args], env=self.replay.env)
 
     def compose(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.docker("compose", *args)

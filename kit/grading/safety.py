@@ -9,10 +9,11 @@ run), and runs a confined copy: its own project name and image tags, ports on
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kit import quiet
 
 # Namespaces of the host a service may ask to share.
 HOST_NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
@@ -46,16 +47,8 @@ def clean_environment(environ: dict[str, str], **values: str) -> dict[str, str]:
 
 def resolved(root: Path, compose_file: Path, env: dict[str, str]) -> dict[str, Any]:
     """The student's Compose file as Compose resolves it; ValueError with its last line."""
-    result = subprocess.run(
-        ["docker", "compose", "-f", str(compose_file), "config", "--format", "json"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        check=False,
-    )
+    config = ["docker", "compose", "-f", str(compose_file), "config", "--format", "json"]
+    result = quiet.run(config, cwd=root, env=env)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or [f"exit {result.returncode}"]
         raise ValueError(lines[-1])

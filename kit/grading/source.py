@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit import quiet
+from kit.docker import last_line
 from kit.statement import LAYOUT
 
 # Any of these is `docker compose`'s file when typed in the lab's root.
@@ -36,15 +38,7 @@ class Source:
 
 def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
+        return quiet.run(["git", *args], cwd=cwd)
     except FileNotFoundError:
         raise Unusable("git is not installed: install Git to grade a repository.") from None
 
@@ -92,11 +86,6 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> None:
                 git("checkout", "--quiet", "--detach", commit.stdout.strip(), cwd=copy)
                 return
         raise Unusable(f"{origin} has no commit, tag or branch {ref!r}.")
-
-
-def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return lines[-1].strip() if lines else f"exit code {result.returncode}"
 
 
 def lab_root(copy: Path, given: str | None) -> Path:
