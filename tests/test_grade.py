@@ -16,7 +16,7 @@ import pytest
 from helpers import ROOT, docker, invoke
 from students import git, student_repo, write_lab
 
-from kit.grading import source
+from kit.grading import run, source
 from kit.settings import DEFAULT_IMAGES
 from kit.standins import stand_in_under
 
@@ -184,6 +184,19 @@ def test_before_a_deadline_picks_the_last_commit_made_before_it(tmp_path: Path) 
     assert found.commit == tp1 and found.root_in_repo == "TP1"
     assert "late" not in (found.root / "api" / "app.py").read_text(encoding="utf-8")
     assert (repo / "TP1" / "api" / "app.py").read_text(encoding="utf-8") == "late = True\n"
+
+
+def test_a_class_list_reads_folders_of_results_but_grades_repositories(tmp_path: Path) -> None:
+    results = tmp_path / "artifacts"
+    results.mkdir()
+    for name in ("alice.json", "bob.json"):
+        (results / name).write_text("{}", encoding="utf-8")
+    repo = tmp_path / "carol"  # a lab in TP1/ and a JSON file at its root
+    (repo / "TP1").mkdir(parents=True)
+    (repo / "package.json").write_text("{}", encoding="utf-8")
+    listed = tmp_path / "classe.txt"
+    listed.write_text("# groupe B\nartifacts\n\ncarol\n", encoding="utf-8")
+    assert run.entries(listed) == [str(results / "alice.json"), str(results / "bob.json"), "carol"]
 
 
 def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path) -> None:

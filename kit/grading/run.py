@@ -58,11 +58,17 @@ def entries(class_list: Path) -> list[str]:
         if not line or line.startswith("#"):
             continue
         folder = (class_list.parent / line).expanduser()
-        if folder.is_dir() and any(folder.glob("*.json")) and not any(folder.glob("api")):
+        if folder.is_dir() and results_only(folder):
             found += [str(p) for p in sorted(folder.glob("*.json"))]
         else:
             found.append(line)
     return found
+
+
+def results_only(folder: Path) -> bool:
+    """A folder of JSON results (downloaded artifacts), not a repository."""
+    shown = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return bool(shown) and all(p.is_file() and p.suffix == ".json" for p in shown)
 
 
 def result_of(entry: str, base: Path, jobs_say: Callable[[str], None]) -> dict[str, Any]:
