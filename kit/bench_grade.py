@@ -25,7 +25,7 @@ from pathlib import Path
 
 from invoke import Exit
 
-from kit import docker, standins, statement
+from kit import docker, quiet, standins, statement
 from kit.bench import spread, timed
 from kit.http import get
 from kit.settings import DEFAULT_IMAGES, ROOT
@@ -53,10 +53,11 @@ def student_copy(folder: Path, cold: bool) -> Path:
     return folder
 
 
-def quiet(words: list[str], cwd: Path, env: dict[str, str]) -> None:
-    result = subprocess.run(words, cwd=cwd, env=env, capture_output=True, check=False)
+def must(words: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run a command of the baseline; one line and exit 1 if it fails."""
+    result = quiet.run(words, cwd=cwd, env=env)
     if result.returncode != 0:
-        raise Exit(f"{' '.join(words)}: {result.stderr.decode(errors='replace')[-500:]}", 1)
+        raise Exit(f"{' '.join(words)}: {result.stderr[-500:]}", 1)
 
 
 def by_hand(repo: Path) -> float:
@@ -68,14 +69,14 @@ def by_hand(repo: Path) -> float:
                    "DB_PORT": str(docker.free_port()), "API_IMAGE": f"{project}-api"}  # fmt: skip
     started = time.monotonic()
     try:
-        quiet(["docker", "build", "-q", "-t", f"{project}-api", "."], repo / "api", env)
-        quiet(["docker", "compose", "up", "-d", "--build"], repo, env)
+        must(["docker", "build", "-q", "-t", f"{project}-api", "."], repo / "api", env)
+        must(["docker", "compose", "up", "-d", "--build"], repo, env)
         url = f"http://127.0.0.1:{port}/health"
         if not poll(lambda: get(url, timeout=2)[0] == 200, 120, interval=0.2):
             raise Exit("the statement's API did not answer /health within 120 s", 1)
         return time.monotonic() - started
     finally:
-        quiet(["docker", "compose", "down", "-v"], repo, env)
+        must(["docker", "compose", "down", "-v"], repo, env)
         subprocess.run(["docker", "image", "rm", f"{project}-api"], capture_output=True)
 
 

@@ -288,7 +288,7 @@ class Grader:
     def health(self, command: Command) -> None:
         part_4 = command.step.startswith("4.")  # 4.1 saw it answer already
         outcome = self.run(command, retry=AGAIN_TIMEOUT if part_4 else self.wait())
-        if outcome.ok or not self.confined or command.step == "4.2":
+        if outcome.ok or not self.confined or part_4:
             self.judged(outcome, outcome.ok, outcome.stdout.strip() or "answered")
             return
         asked = self.confined.asked.get("api", {}).get(8000)
@@ -355,14 +355,16 @@ class Grader:
         url = f"http://127.0.0.1:{api_port}/health"
         # Until the API answers, or crashes; without a published port, 10 s to see
         # whether it stays up.
-        poll(
+        answered = poll(
             lambda: (
-                self.api_state() not in ("running", "created")
-                or (api_port is not None and answers(url))
+                "crashed"
+                if self.api_state() not in ("running", "created")
+                else api_port is not None and answers(url) and "answered"
             ),
-            START_TIMEOUT if api_port else 10,
+            self.wait() if api_port else AGAIN_TIMEOUT,
             interval=0.5,
         )
+        self.answered = bool(self.answered) or answered == "answered"
         state = self.api_state()
         if state == "running":
             return self.judged(outcome, True, "db and api running")

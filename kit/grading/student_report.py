@@ -62,11 +62,11 @@ def parts(text: str) -> set[int]:
 
 def check(lab: Path, repo: Path) -> tuple[bool, str]:
     """Whether a report answers every part, and what was found or is missing."""
-    best: tuple[int, Path] | None = None
+    best: tuple[set[int], Path] | None = None
     for path in candidates(lab, repo):
         found = parts(path.read_text(encoding="utf-8", errors="replace"))
-        if best is None or len(found) > best[0]:
-            best = (len(found), path)
+        if best is None or len(found) > len(best[0]):
+            best = (found, path)
         if len(found) == len(PARTS):
             return True, f"{path.relative_to(repo).as_posix()}: a section for each part 1-8"
     if best is None:
@@ -74,8 +74,8 @@ def check(lab: Path, repo: Path) -> tuple[bool, str]:
             "no report: the consignes ask for reports/rapport.md (Markdown), with a section "
             "per part"
         )
-    path = best[1]
-    missing = sorted(set(PARTS) - parts(path.read_text(encoding="utf-8", errors="replace")))
+    found, path = best
+    missing = sorted(set(PARTS) - found)
     return False, (
         f"{path.relative_to(repo).as_posix()} has no heading for part(s) "
         f"{', '.join(map(str, missing))}: give each part of the statement its section "
