@@ -689,6 +689,8 @@ def grade_class(
     """
     from kit.grading import run as grading
 
+    if not Path(class_list).is_file():
+        raise Exit(f"{class_list}: no such file (one repository, URL or JSON per line).", 2)
     docker.require_engine()
     folder = Path(json_dir) if json_dir else None
     results = grading.klass(Path(class_list), Path(summary), folder, jobs)

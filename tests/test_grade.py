@@ -229,6 +229,9 @@ def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) ->
         assert result.returncode == 2, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    missing = invoke("grade-class", str(tmp_path / "no-such-list.txt"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr, missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_the_kit_graded_by_itself_passes_every_check(public_images: None, tmp_path: Path) -> None:
