@@ -46,12 +46,19 @@ def grade(*args: str) -> subprocess.CompletedProcess[str]:
 
 def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     """Grade repo; its exit code, its JSON and its output. Asserts it left nothing."""
+    volumes = volume_names()
     result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     assert_nothing_left()
+    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"
     report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
     return result.returncode, report, output
+
+
+def volume_names() -> set[str]:
+    """Every volume, anonymous ones included (they carry no name to filter on)."""
+    return set(docker("volume", "ls", "-q").stdout.split())
 
 
 def assert_nothing_left() -> None:
@@ -201,6 +208,7 @@ def test_a_class_list_reads_folders_of_results_but_grades_repositories(tmp_path:
 
 def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path) -> None:
     repo = student_repo(tmp_path / "kim")
+    volumes = volume_names()
     grading = subprocess.Popen(
         [sys.executable, "-m", "invoke", "grade", str(repo)],
         cwd=ROOT,
@@ -221,6 +229,7 @@ def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path
     assert grading.returncode != 0
     assert "Traceback" not in rest, rest
     assert_nothing_left()
+    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"
 
 
 def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) -> None:
@@ -251,6 +260,7 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     alice = student_repo(tmp_path / "alice")
     class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
     summary = tmp_path / "grades.md"
+    volumes = volume_names()
     run = invoke("grade-class", str(class_list), "--summary", str(summary), "--jobs", "2")
     assert run.returncode == 0, run.stdout + run.stderr
     table = summary.read_text(encoding="utf-8")
@@ -260,3 +270,4 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     assert f"| {total}/{total} |" in rows[0] and "| 8 |" in rows[1], rows
     assert "| 8 | Questions de réflexion et consignes pour le rendu | 1/2 |" in table
     assert_nothing_left()
+    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"

@@ -119,6 +119,7 @@ class Grader:
         # start is as fast as the first was, and one that never answered is not
         # waited for a minute at every step again.
         self.answered: bool | None = None
+        self.volumes: set[str] = set()  # volumes of its containers, removed at the end
 
     # The statement's words, and the grader's.
     def part_4_words(self) -> dict[str, str]:
@@ -251,6 +252,7 @@ class Grader:
             shown = all(name in outcome.stdout for name in services)
             self.judged(outcome, outcome.exit == 0 and shown, f"lists {', '.join(services)}")
         elif words.startswith("docker compose down"):
+            self.remember_volumes()
             outcome = self.run(command)
             left = self.project_containers()
             detail = "containers and network removed" if not left else f"left: {left}"
@@ -436,8 +438,17 @@ class Grader:
         label = f"label=com.docker.compose.project={self.project}"
         return self.docker("ps", "-aq", "--filter", label).stdout.split()
 
+    def remember_volumes(self) -> None:
+        """The volumes the project's containers use, before a `down` that keeps them:
+        `postgres:16` declares an anonymous volume, which the statement's `down` (no
+        `-v`) leaves behind with no label to find it by."""
+        ids = self.project_containers()
+        mounts = self.docker("inspect", "-f", "{{range .Mounts}}{{.Name}} {{end}}", *ids)
+        self.volumes.update(mounts.stdout.split() if ids else [])
+
     def cleanup(self) -> None:
         """Remove all this grading made: containers, networks, volumes, images."""
+        self.remember_volumes()
         if self.compose_file.exists():
             self.compose("down", "-v", "--remove-orphans", "--timeout", "3")
         for label in (self.replay.label, f"com.docker.compose.project={self.project}"):
@@ -448,6 +459,9 @@ class Grader:
         present = [i for i in images if self.docker("image", "inspect", i).returncode == 0]
         if present:
             self.docker("image", "rm", "-f", *present)
+        left = [v for v in self.volumes if self.docker("volume", "inspect", v).returncode == 0]
+        if left:
+            self.docker("volume", "rm", *left)
 
 
 def answers(url: str) -> bool:
