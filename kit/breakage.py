@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
-from invoke import Exit
+from invoke import Context, Exit
 
 from kit import statement
-from kit.settings import ROOT
+from kit.image import build_command
+from kit.settings import ROOT, Settings
+from kit.shell import sh, succeed
 
 # The statement's edit of step 7.4: `app = FastAPI(...)` and `@app.get(...)` become
 # `appi`, and uvicorn then finds no `app`.
@@ -35,3 +38,11 @@ def broken_copy(destination: Path) -> str:
         raise Exit("api/app.py has no module-level `app = ...` to rename: nothing to break.", 1)
     app_py.write_text(broken, encoding="utf-8")
     return next(line for line in broken.splitlines() if line.startswith("appi"))
+
+
+def build_broken(c: Context, settings: Settings) -> None:
+    """Build the API image from a temporary broken copy of api/, saying what changed."""
+    with tempfile.TemporaryDirectory(prefix="tp1-break-app-") as tmp:
+        line = broken_copy(Path(tmp))
+        print(f"# In a copy of api/ ({tmp}/api), app.py now says: {line}")
+        succeed(sh(c, *build_command(settings, f"{tmp}/api")), "docker build")

@@ -70,6 +70,10 @@ def services() -> list[str]:
     return result.stdout.split()
 
 
+# Container states in which a container keeps its published ports.
+HOLDS_PORTS = {"running", "restarting", "paused"}
+
+
 def containers() -> dict[str, dict[str, Any]]:
     """This project's containers by service, running or not (`docker compose ps --all`)."""
     result = query("compose", "ps", "--all", "--format", "json")

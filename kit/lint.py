@@ -6,6 +6,10 @@ import os
 import shutil
 import sys
 
+from invoke import Context
+
+from kit.shell import sh
+
 CHECKS: list[tuple[str, list[str]]] = [
     ("ruff check", ["ruff", "check", "."]),
     ("ruff format", ["ruff", "format", "--check", "."]),
@@ -73,3 +77,20 @@ def nix_problem() -> str | None:
     if shutil.which("nix") is None:
         return "nix is not installed (Debian: apt-get install nix-bin)"
     return None
+
+
+def failures(c: Context) -> list[str]:
+    """Show and run every gate that can run here; the names of those that failed."""
+    failed = []
+    for name, command in CHECKS:
+        if why := skipped(command):
+            print(f"# skipped {name}: {why}")
+        elif sh(c, *command).failed:
+            failed.append(name)
+    if problem := nix_problem():
+        if os.environ.get("CI") and not os.environ.get("SKIP_NIX_CHECKS"):
+            failed.append(f"nix flake checks ({problem})")
+        print(f"# skipped the Nix flake checks: {problem}")
+    elif sh(c, *nix_check()).failed:
+        failed.append("nix flake checks")
+    return failed

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, docker, unique_name
 
-import tasks
-from kit import dates, layers
+from kit import dates, image, layers
 from kit.settings import load
 
 # The folders the runtime stage's COPY instructions write into (api/Dockerfile).
@@ -41,7 +40,7 @@ class Build:
 
 def build(copy: Path, tag: str) -> None:
     settings = dataclasses.replace(load(), api_image=tag)
-    words = tasks.build_command(settings)
+    words = image.build_command(settings)
     words[2:2] = ["--no-cache", "--quiet"]
     result = subprocess.run(words, cwd=copy / "api", capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"{' '.join(words)}:\n{result.stderr}"

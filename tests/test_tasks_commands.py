@@ -13,13 +13,13 @@ from helpers import Kit
 from invoke import Config, Exit, MockContext, Result
 
 import tasks
-from kit import settings
+from kit import docker, settings, shell, stack
 
 
 @pytest.fixture(autouse=True)
 def lab_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The lab's defaults, whatever the environment or a developer's own .env say."""
-    monkeypatch.setattr(tasks, "load", lambda: settings.load(tmp_path / ".env"))
+    monkeypatch.setattr(settings.load, "__defaults__", (tmp_path / ".env",))
     for name in ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_DB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_IMAGE", "python:3.12-slim")
@@ -29,7 +29,7 @@ def lab_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def shown(command: str) -> str:
     """A command written for POSIX shells, as the tasks show it on this platform
     (quoted for cmd.exe on Windows)."""
-    return tasks.QUOTE(shlex.split(command))
+    return shell.QUOTE(shlex.split(command))
 
 
 def dry_context(*commands: str) -> MockContext:
@@ -78,8 +78,8 @@ def test_the_dev_loop_polls_for_changes_on_windows_only(
     monkeypatch: pytest.MonkeyPatch, windows: bool
 ) -> None:
     """Docker Desktop passes no file events from a Windows folder into a container."""
-    monkeypatch.setattr(tasks, "WINDOWS", windows)
-    monkeypatch.setattr(tasks, "on_console", lambda c, words: Result())
+    monkeypatch.setattr(shell, "WINDOWS", windows)
+    monkeypatch.setattr(shell, "on_console", lambda c, words: Result())
     monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "")  # so that teardown removes it
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
     files = "-f docker-compose.yml -f docker-compose.dev.yml"
@@ -90,7 +90,7 @@ def test_the_dev_loop_polls_for_changes_on_windows_only(
         "docker compose stop api",
     )
     assert os.environ.get("WATCHFILES_FORCE_POLLING") == ("true" if windows else None)
-    dev_file = (Path(tasks.ROOT) / "docker-compose.dev.yml").read_text(encoding="utf-8")
+    dev_file = (settings.ROOT / "docker-compose.dev.yml").read_text(encoding="utf-8")
     assert "WATCHFILES_FORCE_POLLING: ${WATCHFILES_FORCE_POLLING:-}" in dev_file
 
 
@@ -161,13 +161,13 @@ def test_ports_held_by_the_projects_own_restarting_api_are_not_a_conflict(
 ) -> None:
     """After break-app the API restarts in a loop: its port is still its own (fix-app, up)."""
     rows = {"api": {"State": "restarting"}, "db": {"State": "running"}}
-    monkeypatch.setattr(tasks.docker, "containers", lambda: rows)
+    monkeypatch.setattr(docker, "containers", lambda: rows)
     checked: list[str] = []
-    monkeypatch.setattr(tasks.docker, "require_port", lambda port, var, task: checked.append(var))
-    tasks.free_stack_ports(tasks.load(), "fix-app")
+    monkeypatch.setattr(docker, "require_port", lambda port, var, task: checked.append(var))
+    stack.free_stack_ports(settings.load(), "fix-app")
     assert checked == []
     rows["api"]["State"] = "exited"
-    tasks.free_stack_ports(tasks.load(), "fix-app")
+    stack.free_stack_ports(settings.load(), "fix-app")
     assert checked == ["API_PORT"]
 
 
@@ -177,16 +177,16 @@ def test_a_terminal_is_asked_for_only_where_there_are_pseudo_terminals(
 ) -> None:
     """psql, shell and the dev loop's logs want the user's terminal: Invoke's pty on POSIX;
     on Windows (no pty module) the command runs on the console, never through Invoke."""
-    monkeypatch.setattr(tasks, "WINDOWS", windows)
+    monkeypatch.setattr(shell, "WINDOWS", windows)
     ran: list[list[str]] = []
     monkeypatch.setattr(
-        tasks.subprocess,
+        shell.subprocess,
         "run",
         lambda words, check: ran.append(words) or subprocess.CompletedProcess(words, 0),
     )
     c = MockContext(run={"docker compose exec db psql": Result()}, repeat=True)
     c.run = Mock(wraps=c.run)
-    tasks.sh(c, "docker", "compose", "exec", "db", "psql", pty=True)
+    shell.sh(c, "docker", "compose", "exec", "db", "psql", pty=True)
     if windows:
         assert ran == [["docker", "compose", "exec", "db", "psql"]]
         assert not c.run.called
@@ -200,12 +200,12 @@ def test_doctor_notices_docker_desktop_in_windows_containers_mode(
 ) -> None:
     answers = {"version": "27.3.1 windows", "compose": "2.29.7"}
     monkeypatch.setattr(
-        tasks.docker,
+        docker,
         "query",
         lambda *args: subprocess.CompletedProcess(args, 0, answers[args[0]], ""),
     )
-    monkeypatch.setattr(tasks.docker, "containers", dict)
-    monkeypatch.setattr(tasks.docker, "port_in_use", lambda port: False)
+    monkeypatch.setattr(docker, "containers", dict)
+    monkeypatch.setattr(docker, "port_in_use", lambda port: False)
     with pytest.raises(Exit) as raised:
         tasks.doctor(MockContext())
     out = capsys.readouterr().out
