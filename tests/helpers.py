@@ -36,7 +36,7 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return result
 
 
-# The event loop for the API on the host, as README's local run names it: on Windows,
+# The event loop for the API on the host, as the students' guide runs it: on Windows,
 # uvicorn and asyncio default to the Proactor loop, which psycopg's async connections
 # refuse (/ready and /db would answer 503); a selector loop works on every platform.
 HOST_LOOP = "asyncio:SelectorEventLoop"

@@ -84,7 +84,7 @@ def test_wrong_password_is_a_503_with_the_reason(
 
 
 def test_the_api_run_on_the_host_reaches_the_database(postgres: Container) -> None:
-    """README's local run, with the selector loop every platform accepts (Windows
+    """The students' guide's run on the host, with the selector loop every platform accepts (Windows
     defaults to Proactor, which psycopg refuses): /ready answers 200 over real HTTP."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "app:app", "--loop", HOST_LOOP]
@@ -104,8 +104,8 @@ def test_the_api_run_on_the_host_reaches_the_database(postgres: Container) -> No
         )
     finally:
         stopped(server)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"uvicorn app:app --port 8000 --loop {HOST_LOOP}" in readme
+    guide = (ROOT / "docs" / "guide-etudiant.md").read_text(encoding="utf-8")
+    assert f"uvicorn app:app --port 8000 --loop {HOST_LOOP}" in guide
 
 
 def stopped(server: subprocess.Popen[bytes]) -> str:

@@ -108,16 +108,6 @@ def test_make_help_lists_each_target_and_each_runs_its_invoke_task() -> None:
         assert re.search(rf"^  {target}\s", tasks, re.MULTILINE), f"no invoke task {target}"
 
 
-def test_readme_lists_every_command_of_the_statement_it_replays() -> None:
-    from kit import statement
-
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Doing the lab by hand") : text.index("## The dev loop")]
-    for command in statement.commands(1, 7):
-        if command.kind != "edit":
-            assert f"`{command.command}`" in section, command
-
-
 @pytest.mark.parametrize(
     "platform",
     [

@@ -32,7 +32,7 @@ def test_runs_as_a_numeric_non_root_user(image: str) -> None:
     assert in_image(image, "id -u; id -g").split() == ["10001", "10001"]
 
 
-def test_has_a_healthcheck_without_an_interpreter(image: str) -> None:
+def test_has_a_bash_healthcheck_on_health(image: str) -> None:
     assert config(image)["Healthcheck"]["Test"] == ["CMD", "bash", "healthcheck.sh", "/health"]
 
 

@@ -1,7 +1,7 @@
 """Security of the running stack, checked on the containers themselves: every automated
 check of the CIS Docker Benchmark 1.6, sections 4 (images) and 5 (container runtime),
 that the kit controls, one test each, named after the check's number. The checks that
-depend on the host (AppArmor, SELinux, content trust) are listed in the README."""
+depend on the host (AppArmor, SELinux, content trust) are listed in docs/security.md."""
 
 from __future__ import annotations
 
