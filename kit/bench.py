@@ -28,15 +28,13 @@ from pathlib import Path
 
 from invoke import Exit
 
-from kit import docker
+from kit import corrige, docker
 from kit import usable as kit_usable
 from kit.breakage import copy_build_context
 from kit.chart import ratio_chart
 from kit.http import get
 from kit.settings import ROOT, Settings, load
 from kit.wait import poll
-
-NAIVE_SOURCE = ROOT / "bench" / "naive"
 
 
 @dataclass
@@ -303,13 +301,14 @@ def measure(side: Side, plan: Plan, progress: Callable[[str], None]) -> None:
 def sides() -> Iterator[tuple[Side, Side]]:
     """The two sides in scratch copies of their sources, removed with all they ran."""
     with tempfile.TemporaryDirectory(prefix="tp1-bench-") as tmp:
-        naive_dir, ours_dir = Path(tmp) / "naive", Path(tmp) / "ours"
-        shutil.copytree(NAIVE_SOURCE, naive_dir)
-        ours_context = copy_build_context(ours_dir)
+        # The statement's solution (corrige/) with its base image, ports and image name
+        # as variables, so that both sides start from the same base.
+        naive_dir = corrige.parametrised(Path(tmp) / "naive")
+        ours_context = copy_build_context(Path(tmp) / "ours")
         naive = Side(
             "naive",
-            naive_dir,
-            naive_dir / "Dockerfile",
+            naive_dir / "api",
+            naive_dir / "api" / "Dockerfile",
             naive_dir / "docker-compose.yml",
             "tp1-bench-naive",
             "simple-api-naive:bench",
@@ -416,7 +415,8 @@ def write_markdown(naive: Side, ours: Side, plan: Plan, out: Path) -> None:
         f"50 connections, {load_seconds} s on `/health`, access log on, as shipped; "
         f"idle CPU: one window of {plan.idle_seconds} s per side, minus the machine's "
         f"{plan.baseline_cores:.3f} busy cores with no stack up, measured first\n"
-        "- naive: `bench/naive/` (the statement's app.py, Dockerfile and docker-compose.yml); "
+        "- naive: `corrige/` (the statement's app.py, Dockerfile and docker-compose.yml, with "
+        "the base images, ports and image name as variables); "
         "ours: `api/Dockerfile` and `docker-compose.yml`\n\n"
         "| metric | naive | ours | ours / naive | target for ours | |\n"
         "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"

@@ -1,7 +1,8 @@
 """`invoke bench-grade`: how long `invoke grade` takes on one repository, against the
 work the student's own files make any replay do.
 
-The repository is the statement's solution (bench/naive/) in the statement's layout.
+The repository is the statement's solution (corrige/), its base images, ports and API
+image as variables (kit/corrige.py) so that it runs beside anything else.
 Baseline, in the same run: its own `docker build` in api/, then `docker compose up -d
 --build` until /health answers, then `docker compose down -v`: the build, pip install
 and start-up that no grader can skip. Each is measured cold (a first build: the layer
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,28 +25,22 @@ from pathlib import Path
 
 from invoke import Exit
 
-from kit import docker, quiet, standins, statement
+from kit import corrige, docker, quiet, standins, statement
 from kit.bench import spread, timed
 from kit.http import get
 from kit.settings import DEFAULT_IMAGES, ROOT
 from kit.wait import poll
 
-NAIVE = ROOT / "bench" / "naive"
-
 
 def student_copy(folder: Path, cold: bool) -> Path:
     """The statement's solution as a student's repository holds it; cold: a Dockerfile
     whose `pip install` layer was never built before."""
-    (folder / "api").mkdir(parents=True)
-    shutil.copy(NAIVE / "app.py", folder / "api" / "app.py")
-    dockerfile = (NAIVE / "Dockerfile").read_text(encoding="utf-8")
+    corrige.parametrised(folder)
     if cold:
+        dockerfile = folder / "api" / "Dockerfile"
         fresh = f"ENV BENCH_RUN={uuid.uuid4().hex}\nRUN pip install"
-        dockerfile = dockerfile.replace("RUN pip install", fresh)
-    (folder / "api" / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    compose = (NAIVE / "docker-compose.yml").read_text(encoding="utf-8")
-    compose = compose.replace("context: .", "context: ./api")
-    (folder / "docker-compose.yml").write_text(compose, encoding="utf-8")
+        text = dockerfile.read_text(encoding="utf-8").replace("RUN pip install", fresh)
+        dockerfile.write_text(text, encoding="utf-8")
     (folder / "reports").mkdir()
     parts = "".join(f"## {n}. {statement.title(str(n))}\n\n" for n in range(1, 9))
     (folder / "reports" / "rapport.md").write_text(f"# Rapport\n\n{parts}", encoding="utf-8")
@@ -135,7 +129,8 @@ def write(results: dict[str, list[float]], runs: int, out: Path) -> None:
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
         f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
         f"{os.cpu_count()} cores, {memory_gib:.0f} GiB; Docker engine {engine}\n"
-        "- repository: the statement's solution (`bench/naive/`) in the statement's layout\n"
+        "- repository: the statement's solution (`corrige/`), base images, ports and API image "
+        "as variables\n"
         "- by hand (the baseline): its `docker build` in `api/`, `docker compose up -d "
         "--build` until `/health` answers, `docker compose down -v`\n"
         "- `invoke grade`: every check of parts 3 to 8, cleanup included\n"
