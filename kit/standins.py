@@ -1,18 +1,29 @@
 """Public images that cannot be pulled here, stood in for by local ones.
 
 Students' files and the statement's commands name public images literally
-(`FROM python:3.11-slim`, `image: postgres:16`, `docker run hello-world`). Where no
-registry answers (the kit's own CI sandbox sets PYTHON_IMAGE and POSTGRES_IMAGE to
-its stand-ins), a stand-in is tagged under the public name for the duration of a
-run, then the tag is removed (../shared/docker-sandbox/README.md). Nowhere else:
-with a registry, the real images are pulled.
+(`FROM python:3.12-slim`, `image: postgres:16`, `docker run hello-world`, `docker run
+alpine ...`). Where no registry answers, the kit's own CI sandbox names a local
+stand-in for each in the environment (../shared/docker-sandbox/README.md: PYTHON_IMAGE,
+POSTGRES_IMAGE, ALPINE_STANDIN, HELLO_WORLD_STANDIN); a stand-in is tagged under the
+public name for the duration of a run, then the tag is removed. Nowhere else: with a
+registry and none of these variables, the real images are pulled.
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 
-HELLO = 'FROM {local}\nCMD ["echo", "Hello from Docker!"]\n'
+from kit.settings import DEFAULT_IMAGES
+
+# The public images the statement and its model answer (corrige/) name, and the
+# variable that names a local stand-in for each.
+STAND_INS = {
+    DEFAULT_IMAGES["PYTHON_IMAGE"]: "PYTHON_IMAGE",
+    DEFAULT_IMAGES["POSTGRES_IMAGE"]: "POSTGRES_IMAGE",
+    "alpine": "ALPINE_STANDIN",
+    "hello-world": "HELLO_WORLD_STANDIN",
+}
 
 
 def image_id(name: str) -> str:
@@ -36,20 +47,18 @@ def stand_in_under(local: str | None, *public: str) -> list[str]:
     return made
 
 
-def hello_world(local: str | None) -> list[str]:
-    """`hello-world`, imitated by a one-line image on local when it is absent."""
-    if not local or image_id("hello-world"):
-        return []
-    subprocess.run(
-        ["docker", "build", "-q", "-t", "hello-world", "-"],
-        input=HELLO.format(local=local).encode(),
-        capture_output=True,
-        check=True,
-    )
-    return ["hello-world"]
+def statement_images(env: Mapping[str, str], *public: str) -> dict[str, str]:
+    """The public images named (all of STAND_INS by default) that env stands in for and
+    that are absent, tagged on their stand-ins: {public name: stand-in}, for `remove`."""
+    made = {}
+    for name in public or tuple(STAND_INS):
+        local = env.get(STAND_INS[name])
+        if stand_in_under(local, name):
+            made[name] = local
+    return made
 
 
-def remove(names: list[str]) -> None:
+def remove(names: list[str] | Mapping[str, str]) -> None:
     """Remove the tags made (the stand-ins stay under their own names)."""
     if names:
         subprocess.run(["docker", "image", "rm", *names], capture_output=True, check=False)

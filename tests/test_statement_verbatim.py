@@ -11,7 +11,8 @@ Isolation: a unique Compose project (COMPOSE_PROJECT_NAME), removed with its vol
 at the end; every container it starts carries its label and is removed; a `simple-api`
 image that existed before is tagged back afterwards; where no registry is reachable,
 stand-ins take the public names (the base image, alpine, hello-world) for the test's
-duration only (../shared/docker-sandbox/README.md).
+duration only, as the environment names them (kit/standins.py,
+../shared/docker-sandbox/README.md).
 """
 
 from __future__ import annotations
@@ -28,22 +29,10 @@ from kit import docker as kit_docker
 from kit import statement
 from kit.replay import Outcome, Replay, environment
 from kit.settings import DEFAULT_IMAGES
-from kit.standins import hello_world, image_id, stand_in_under
+from kit.standins import image_id, remove, statement_images
 
 # What the statement's defaults must not inherit from a developer's shell or .env.
 LAB_VARIABLES = ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_PASSWORD")
-
-
-def stand_in_public_images(local: str | None) -> list[str]:
-    """Where the statement's public images cannot be pulled, stand-ins under their names,
-    for the test's duration only (../shared/docker-sandbox/README.md); the names made."""
-    if not local:
-        return []
-    # `docker build -t simple-api .` passes no build argument: its FROM must exist.
-    # alpine: its `echo`, `sh`, `ls` and `uname -a` are the stand-in's own.
-    made = stand_in_under(local, DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine")
-    made += hello_world(local)
-    return made
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +52,9 @@ def replay(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
     for name in LAB_VARIABLES:
         env.pop(name, None)
     before = image_id(statement.IMAGE)
-    tagged = stand_in_public_images(env.get("PYTHON_IMAGE"))
+    # `docker build -t simple-api .` passes no build argument: its FROM must exist. The
+    # kit's Compose file takes POSTGRES_IMAGE itself: no postgres:16 tag to hide a miss.
+    tagged = statement_images(env, DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine", "hello-world")
     label = f"tp1-verbatim={project}"
     # Compose labels the images it builds with their project.
     scope = {"container": f"label={label}", "image": f"label=com.docker.compose.project={project}"}
@@ -89,8 +80,7 @@ def replay(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
             docker("image", "rm", statement.IMAGE, check=False)
         for image in {built, *session.images} - {before, ""}:
             docker("image", "rm", image, check=False)
-        for public in tagged:
-            docker("image", "rm", public, check=False)
+        remove(tagged)
 
 
 def step(replay: Replay, number: str, kind: str = "") -> list[statement.Command]:
