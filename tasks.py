@@ -282,11 +282,11 @@ def grade_class(
 # ---- Kit maintenance: the model report, the benchmarks, the tests, the lint gates. -----
 @task(help={"output": "folder for the captures (default: reports/captures)"})
 def report(c: Context, output: str = "reports/captures") -> None:
-    """Lab report: run every step for real in a throwaway project and capture each one.
+    """Lab report: type every step of the statement in a terminal, on corrige/, and capture it.
 
-    Writes, per step, the command, its output and exit status as text and as a
-    terminal picture (SVG), plus an index with the environment. Removes all it
-    started, even when a step fails. Takes a few minutes.
+    Writes, per command, the screen it left as text and as an SVG picture, plus an
+    index with the environment. Needs ports 8000 and 5432 free. Removes all it
+    made, even when a step fails. Takes a few minutes.
     """
     from kit.report import make_report  # rich is needed here only
 

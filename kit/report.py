@@ -1,52 +1,79 @@
-"""`invoke report`: replay the lab statement's own commands and capture each one as evidence.
+"""`invoke report`: the lab typed as a student types it, and each screen kept as evidence.
 
-The commands are kit/statement.py's, typed by kit/replay.py in a scratch copy of the
-lab (api/ and docker-compose.yml) exactly as the statement writes them: `docker build
--t simple-api .` in api/, `docker run -p 8000:8000 simple-api`, `docker compose exec db
-psql -U demo -d demo` fed step 6.2's queries... A replay differs only where a script
-must (see kit/replay.py), and in what the machine needs: the base images' build
-arguments when PYTHON_IMAGE or UV_IMAGE are set, other ports when 8000 or 5432 are
-taken, stand-ins for public images that cannot be pulled. A few captures show what the
-statement asks to observe without a command (the tree of part 5, a rebuild after an
-edit, the volume after `down`). Each is written as text and as a terminal picture
-(SVG, by rich); all that was started is removed at the end, even when a step fails,
-and a `simple-api` image you had is given its tag back.
+The commands are kit/statement.py's, typed in a scratch copy of the model answer
+(corrige/: the statement's app.py, Dockerfile and Compose file), each in a terminal
+of its own (kit/terminal.py), exactly as the statement writes them:
+`docker build -t simple-api .` in api/, `docker run -p 8000:8000 simple-api` in the
+foreground while a second terminal types `curl`, `docker ps` and `docker stop`,
+`docker run -it alpine sh` and `docker compose exec db psql -U demo -d demo` with
+their lines typed at the prompt, `logs -f` ended by Ctrl-C. A capture is what the
+terminal shows at the end (as text, and as an SVG picture), plus, for the first
+build, the screen while `pip install` runs.
+
+What differs from a student's session, and why (the report's closing notice says it too):
+- Before the first build, the build cache entries of that Dockerfile's own steps that
+  no image uses are removed (`docker builder prune --filter id=...`), so that the
+  build is a real one and `pip install` shows; nothing else of the cache is touched.
+- The two prunes of 7.5 would remove every stopped container and dangling image of
+  the engine, yours too: the report removes only its own, by id (`docker rm`,
+  `docker image rm`), and shows those commands.
+- Where no registry answers, stand-ins take the public images' names for the run
+  (kit/standins.py), and the captures' index says which.
+- The Compose project is named `tp1-report` (COMPOSE_PROJECT_NAME), never yours;
+  ports 8000 and 5432 must be free, as the statement's files publish them.
+- Before typing `curl` or `psql`, it waits (quietly, bounded) for uvicorn's start line in
+  the container's logs, or for PostgreSQL to take a login, as a person waits to see it up.
+The closing part (« Pour aller plus loin ») types a few commands on the kit's own files.
+Everything the run made is found again and removed at the end, even after a failure:
+the containers of the images it ran, the Compose projects and their volumes, the
+images it built; a `simple-api` you had gets its tag back.
+
+Windows has no pseudo-terminal: there the same commands run with pipes, `-i` for
+`-it` and `-T` for `docker compose exec` (kit/terminal.py), and the index says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import io
 import os
 import platform
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from invoke import Exit
 from rich.console import Console
 from rich.text import Text
 
-from kit import docker, standins, statement
+from kit import corrige, docker, quiet, standins, statement, terminal
 from kit.breakage import copy_build_context
-from kit.replay import Outcome, Replay, environment
-from kit.settings import DEFAULT_IMAGES, ROOT, load
+from kit.settings import ROOT, load
 from kit.statement import Command
+from kit.usable import db_takes_logins
+from kit.wait import poll
 
-PROJECT = "tp1-report"
-LABEL = f"tp1-lab-kit.report={PROJECT}"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-START_TIMEOUT = 60.0  # seconds a server or the stack gets to answer
-# Outside the statement's commands: what the report shows besides, with the kit's words.
-VOLUMES = f"docker volume ls --filter name=^{PROJECT}_"
-RESTORE = "restaurer app.py (annuler le renommage)"
+PROJECT = "tp1-report"  # the model answer's Compose project
+KIT_PROJECT = "tp1-report-kit"  # the kit's own files, in « Pour aller plus loin »
+START_TIMEOUT = 90.0  # seconds a server or the database gets to answer
+BUILD_TIMEOUT = 900.0
+API_CONTAINER = f"{PROJECT}-api-1"  # Compose's name for the model answer's API container
+# The lines of the statement's commands that the report also types, with the statement's words.
+PS_ALL = "docker compose ps -a"
+UVICORN_READY = "Uvicorn running on"
+# The screen to keep while the first build runs: pip's lines in BuildKit's live display.
+PIP_RUNNING = r"=> => # .*(Collecting|Downloading|Installing|Successfully)"
+# The build cache records of a Dockerfile's own steps (RUN; WORKDIR, COPY), by BuildKit's words.
+OWN_STEPS = ("mount / from exec", "fileop target")
+# The closing part's captures: not the statement's, « Pour aller plus loin ».
+FURTHER = "PL"
 
 
 @dataclass
@@ -54,209 +81,472 @@ class Capture:
     number: int
     step: str  # the statement's number, e.g. "4.2"
     title: str  # what it shows, in French like the report
-    command: str  # as it was run
-    output: str
-    status: int
+    command: str  # as typed (or as run, where it differs: the prunes, or no terminal)
+    lines: list[Text]  # the screen, with its colours
+    status: int | None  # None: a screen taken while the command ran
     seconds: float
-    where: str = "."
     # The command as the statement writes it: the file's name, the same at every run.
     written: str = ""
 
     @property
     def name(self) -> str:
         words = re.sub(r"[^a-z0-9]+", "-", (self.written or self.command).lower()).strip("-")
-        return f"{self.number:02d}-{self.step.replace('.', '-')}-{words[:36].rstrip('-')}"
+        step = self.step.replace(".", "-").lower()
+        return f"{self.number:02d}-{step}-{words[:36].rstrip('-')}"
 
     def text(self) -> str:
-        prompt = "api/ $" if self.where == "api" else "$"
-        status = f"[exit {self.status}, {self.seconds:.1f} s]"
-        return f"{prompt} {self.command}\n{self.output.rstrip()}\n{status}\n"
+        screen = "\n".join(line.plain for line in self.lines)
+        if self.status is None:
+            return f"{screen}\n[pendant la commande, à {self.seconds:.1f} s]\n"
+        return f"{screen}\n[exit {self.status}, {self.seconds:.1f} s]\n"
 
 
-def free_or(port: int) -> int:
-    """The lab's port when it is free, else any free one, so the report never meets your stack."""
-    return port if not docker.port_in_use(port) else docker.free_port()
+@dataclass
+class Run:
+    """What the report made and found, for the notice and for cleaning up after it."""
 
+    lab: Path
+    env: dict[str, str]
+    folder: Path
+    terminal: bool = terminal.PTY
+    captures: list[Capture] = field(default_factory=list)
+    reserved: int = 0
+    started_at: float = field(default_factory=time.time)
+    containers_before: set[str] = field(default_factory=set)
+    images_run: set[str] = field(default_factory=set)  # ids of the images it ran or built
+    built: set[str] = field(default_factory=set)  # ids of the images its builds made
+    volumes: set[str] = field(default_factory=set)  # anonymous volumes of its containers
+    forgotten: list[str] = field(default_factory=list)  # build cache records removed
+    stand_ins: dict[str, str] = field(default_factory=dict)
+    projects: dict[str, Path] = field(default_factory=dict)  # Compose project: its folder
 
-def layout(lab: Path) -> str:
-    """The lab's folder as part 5, step 1 draws it (hidden files aside)."""
-    lines = ["."]
-    entries = sorted(p for p in lab.iterdir() if not p.name.startswith("."))
-    for i, entry in enumerate(entries):
-        last = i == len(entries) - 1
-        lines.append(f"{'└──' if last else '├──'} {entry.name}{'/' if entry.is_dir() else ''}")
-        if entry.is_dir():
-            inner = sorted(p.name for p in entry.iterdir() if p.name != "__pycache__")
-            for j, name in enumerate(inner):
-                branch = "└──" if j == len(inner) - 1 else "├──"
-                lines.append(f"{'    ' if last else '│   '}{branch} {name}")
-    return "\n".join(lines)
+    # --- terminals and captures -------------------------------------------------------
+    def session(self, typed: str, where: str = ".", lab: Path | None = None,
+                env: dict[str, str] | None = None) -> terminal.Session:  # fmt: skip
+        prompt = "api/ $ " if where == "api" else "$ "
+        folder = (lab or self.lab) / where
+        builds = typed.startswith(("docker build", "docker compose up"))
+        columns = terminal.NARROW if builds else terminal.COLUMNS
+        return terminal.session(typed, folder, env or self.env, prompt, self.terminal, columns)
 
+    def reserve(self) -> int:
+        """A capture's number, taken when its command starts (terminal 1 of part 4 ends last)."""
+        self.reserved += 1
+        return self.reserved
 
-class Recorder:
-    """Runs the statement's commands through a Replay and captures each one."""
-
-    def __init__(self, replay: Replay, folder: Path) -> None:
-        self.replay = replay
-        self.folder = folder
-        self.captures: list[Capture] = []
-        self.built: set[str] = set()  # ids of the images the replay's builds made
-
-    def keep(self, step: str, title: str, command: str, output: str, status: int,
-             seconds: float, where: str = ".", written: str = "") -> Capture:  # fmt: skip
-        capture = Capture(len(self.captures) + 1, step, title, command, output, status,
-                          seconds, where, written)  # fmt: skip
+    def keep(self, session: terminal.Session, step: str, title: str, written: str = "",
+             number: int = 0, moment: bool = False) -> Capture:  # fmt: skip
+        lines = session.screen.moment if moment else session.screen.lines()
+        status = None if moment else session.status
+        seconds = session.screen.moment_seconds if moment else session.seconds
+        capture = Capture(number or self.reserve(), step, title, session.shown, lines, status,
+                          seconds, written or session.typed)  # fmt: skip
         write(capture, self.folder)
         self.captures.append(capture)
-        print(f"[{capture.number:2d}] {step} {command} ... exit {status} ({seconds:.1f} s)")
+        print(f"[{capture.number:2d}] {step} {capture.command} ... "
+              f"{'en cours' if moment else f'exit {status}'} ({seconds:.1f} s)", flush=True)  # fmt: skip
         return capture
 
-    def run(self, command: Command, title: str, retry: float = 0) -> Outcome:
-        """Run and capture one command; stop the report when it did not do what it should."""
-        started = time.monotonic()
-        outcome = self.replay.run_until_ok(command, retry) if retry else self.replay.run(command)
-        seconds = time.monotonic() - started
-        # In a terminal, curl shows no progress meter: what a person reads is its answer.
-        output = outcome.stdout if command.command.startswith("curl") else outcome.output
-        capture = self.keep(command.step, title, outcome.shown, output, outcome.exit,
-                            seconds, command.where, command.command)  # fmt: skip
-        if "build" in command.command.split()[:3] or "--build" in command.command:
-            self.built.add(standins.image_id(statement.IMAGE))
-        if not outcome.ok:
+    def typed(self, command: Command | str, title: str, step: str = "", where: str = "",
+              inputs: tuple[str, ...] | None = None, timeout: float = 120,
+              expect: str | None = None, lab: Path | None = None,
+              env: dict[str, str] | None = None, written: str = "") -> Capture:  # fmt: skip
+        """Type one command (and its input lines at its prompts); capture it once it ends."""
+        if isinstance(command, str):
+            command = Command(step, command, where=where or ".")
+        number = self.reserve()
+        session = self.session(command.command, where or command.where, lab, env)
+        try:
+            for line in command.input.splitlines() if inputs is None else inputs:
+                session.type(line)
+            session.wait(timeout)
+        except terminal.TerminalError as error:
+            session.close()
+            raise Exit(f"report: step {step or command.step}: {error}", 1) from None
+        capture = self.keep(session, step or command.step, title, written or command.command,
+                            number)  # fmt: skip
+        wanted = command.expect if expect is None else expect
+        if session.status != 0 or (wanted and not re.search(wanted, capture.text())):
             raise Exit(
-                f"report: step {command.step} (`{command.command}`) did not do what the "
+                f"report: step {capture.step} (`{capture.command}`) did not do what the "
                 f"statement says: see {self.folder / capture.name}.txt",
                 1,
             )
-        return outcome
+        return capture
 
-    def quietly(self, command: str, cwd: Path) -> None:
-        subprocess.run(command.split(), cwd=cwd, env=self.replay.env, capture_output=True,
-                       check=False)  # fmt: skip
+    def discard(self, capture: Capture) -> None:
+        """Forget the last capture (its files too): a command typed again."""
+        assert capture is self.captures[-1] and capture.number == self.reserved
+        for suffix in (".txt", ".svg"):
+            (self.folder / f"{capture.name}{suffix}").unlink()
+        self.captures.pop()
+        self.reserved -= 1
+
+    # --- what the report needs to know quietly -------------------------------------
+    def ensure_images(self) -> None:
+        """The public images, before a command that needs them: a stand-in's tag can be
+        removed meanwhile by another run that had made it (one engine, several users)."""
+        self.stand_ins |= standins.statement_images(self.env)
+
+    def built_now(self, image: str) -> None:
+        image_id = standins.image_id(image)
+        if image_id:
+            self.built.add(image_id)
+            self.images_run.add(image_id)
+
+    def remember_volumes(self, project: str) -> None:
+        """The anonymous volumes of the project's containers, which `down` leaves behind."""
+        ids = docker.query("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}")
+        for container in ids.stdout.split():
+            mounts = docker.query("inspect", "-f",
+                                  '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}',
+                                  container).stdout.split()  # fmt: skip
+            self.volumes |= {m for m in mounts if re.fullmatch(r"[0-9a-f]{64}", m)}
+
+    def our_stopped_containers(self) -> list[str]:
+        """The containers this run started with `docker run` that are stopped (for 7.5)."""
+        ours = []
+        for container in docker.query("ps", "-aq", "--no-trunc").stdout.split():
+            if container in self.containers_before:
+                continue
+            info = docker.inspect(container) or {}
+            if info.get("Image") in self.images_run and not info.get("State", {}).get("Running"):
+                ours.append(container[:12])
+        return ours
 
 
+def uvicorn_starts(container: str = API_CONTAINER) -> int:
+    """How many times the container's uvicorn said it listens (its logs, read quietly)."""
+    logs = docker.query("logs", container)
+    return (logs.stdout + logs.stderr).count(UVICORN_READY)
+
+
+def wait_uvicorn(step: str, starts_before: int = 0) -> None:
+    """Until the API's uvicorn listens (once more than before): then a person types curl.
+    Read from its logs, so that no request of the report's own shows in them."""
+    if not poll(lambda: uvicorn_starts() > starts_before, START_TIMEOUT, interval=0.2):
+        raise Exit(f"report: step {step}: uvicorn did not start within {START_TIMEOUT:g} s", 1)
+
+
+def wait_database() -> None:
+    settings = dataclasses.replace(
+        load(), db_port=statement.DB_PORT, postgres_user=statement.DB_USER,
+        postgres_password=statement.DB_PASSWORD, postgres_db=statement.DB_NAME,
+    )  # fmt: skip
+    if not poll(lambda: db_takes_logins(settings), START_TIMEOUT, interval=0.3):
+        raise Exit(f"report: PostgreSQL took no login within {START_TIMEOUT:g} s", 1)
+
+
+def forget_build_cache(dockerfile: Path) -> list[str]:
+    """Remove the build cache records of dockerfile's own steps that no image uses, so that
+    its next build runs them: each RUN step's records, and the steps they were built on
+    (WORKDIR, COPY), down to the base image. The ids removed."""
+    runs = [line[4:].strip() for line in dockerfile.read_text(encoding="utf-8").splitlines()
+            if line.startswith("RUN ")]  # fmt: skip
+    template = "{{range .BuildCache}}{{.ID}}\t{{.Parent}}\t{{.Description}}\n{{end}}"
+    listing = docker.query("system", "df", "-v", "--format", template).stdout
+    records = {}
+    for row in listing.splitlines():
+        if row.count("\t") == 2:
+            record, parent, description = row.split("\t")
+            records[record] = (parent, description)
+    # Each RUN step's records, then the steps they were built on (COPY, WORKDIR), level by
+    # level down to the base image's own record: a record goes only once none is built on it.
+    levels: list[set[str]] = [{r for r, (_, d) in records.items()
+                               if any(d.endswith(f"/bin/sh -c {run}") for run in runs)}]  # fmt: skip
+    while levels[-1]:
+        parents = {records[r][0] for r in levels[-1]}
+        levels.append({p for p in parents if p in records and records[p][1].startswith(OWN_STEPS)})
+    removed = []
+    for level in levels:
+        for record in sorted(level):
+            result = docker.query("builder", "prune", "-f", "--filter", f"id={record}")
+            if result.returncode == 0 and record[:12] in result.stdout:
+                removed.append(record)
+    return removed
+
+
+# --- the statement, part by part ------------------------------------------------------
 def commands(step: str) -> list[Command]:
     return [c for c in statement.COMMANDS if c.step == step]
 
 
 TITLES = {
     "1.2": "Vérifier l'installation",
-    "1.3": "Tous les conteneurs du moteur",
+    "1.3": "Les conteneurs du moteur",
     "2.1": "Une commande dans un conteneur Alpine",
     "2.2": "Le conteneur est « Exited »",
     "2.3": "Un shell dans un conteneur Alpine",
-    "3.3": "Construire l'image",
-    "4.1": "Lancer le conteneur",
-    "4.2": "Tester /health",
-    "4.3": "Le conteneur dans docker ps",
     "5.3": "Démarrer la stack, la lister",
     "5.4": "/health via Compose",
     "5.5": "Arrêter la stack",
     "6.0": "Relancer la stack",
-    "6.1": "psql, avec les requêtes de l'étape 6.2",
-    "6.4": "down, puis down -v",
     "7.0": "Relancer la stack",
-    "7.1": "Les logs de l'API",
-    "7.2": "Un shell dans l'API",
-    "7.3": "Redémarrer l'API, puis /health",
-    "7.4": "Casser app.py (app → appi) et diagnostiquer",
-    "7.5": "Nettoyer (limité aux objets du rapport)",
+    "7.2": "Un shell dans le conteneur de l'API",
 }
 
 
-def replay_statement(rec: Recorder, lab: Path) -> None:
-    """The statement's commands of parts 1 to 7, in its order, with what it asks to see."""
-    curl = commands("4.2")[0]
+def parts_1_and_2(run: Run) -> None:
     for command in statement.commands(1, 2):
-        rec.run(command, TITLES[command.step])
+        run.ensure_images()
+        run.typed(command, TITLES[command.step], timeout=300)
+
+
+def part_3(run: Run) -> None:
     (build,) = commands("3.3")
-    rec.run(build, TITLES["3.3"])
-    app_py = lab / "api" / "app.py"
+    app_py = run.lab / "api" / "app.py"
+    run.forgotten = forget_build_cache(run.lab / "api" / "Dockerfile")
+    run.ensure_images()
+    first = run.session(build.command, build.where)
+    first.screen.watch(PIP_RUNNING)
+    try:
+        first.wait(BUILD_TIMEOUT)
+    except terminal.TerminalError as error:
+        raise Exit(f"report: step 3.3: {error}", 1) from None
+    run.built_now(statement.IMAGE)
+    if first.screen.moment:
+        run.keep(first, "3.3", "Construire l'image : pip install en cours", moment=True)
+    final = run.keep(first, "3.3", "Construire l'image")
+    if first.status != 0:
+        raise Exit(f"report: step 3.3 failed: see {run.folder / final.name}.txt", 1)
     original = app_py.read_text(encoding="utf-8")
     # A change never built before (the build cache remembers earlier runs' edits).
-    edit = (
-        f"# modifié le {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f} : quelles couches refaire ?\n"
-    )
-    app_py.write_text(original + edit, encoding="utf-8")
-    rec.run(build, "Reconstruire après une modification de app.py")
+    app_py.write_text(f"{original}# modifié le {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f}\n",
+                      encoding="utf-8")  # fmt: skip
+    run.typed(build, "Reconstruire après une modification de app.py", timeout=BUILD_TIMEOUT)
+    run.built_now(statement.IMAGE)
     app_py.write_text(original, encoding="utf-8")
-    run = commands("4.1")[0]
-    rec.run(run, TITLES["4.1"])
-    rec.run(curl, TITLES["4.2"], retry=START_TIMEOUT)
-    rec.run(commands("4.3")[0], TITLES["4.3"])
-    stop, ps, ps_all = commands("4.4")
-    rec.run(stop, "Arrêter le conteneur")
-    rec.run(ps, "Il n'est plus dans docker ps…")
-    rec.run(ps_all, "…mais encore dans docker ps -a")
-    rec.keep("5.1", "La structure des fichiers", "# le dossier du TP, listé par invoke report",
-             layout(lab), 0, 0.0)  # fmt: skip
-    for command in commands("5.3"):
-        rec.run(command, TITLES["5.3"])
-    rec.run(commands("5.4")[0], TITLES["5.4"], retry=START_TIMEOUT)
-    rec.run(commands("5.5")[0], TITLES["5.5"])
-    for command in commands("6.0"):
-        rec.run(command, TITLES["6.0"])
-    rec.run(commands("6.1")[0], TITLES["6.1"], retry=START_TIMEOUT)
-    volumes = Command("6.4", VOLUMES)
-    down, down_v = commands("6.4")
-    rec.run(down, "down : les conteneurs et le réseau partent…")
-    rec.run(volumes, "…le volume nommé reste")
-    rec.run(down_v, "down -v : le volume part aussi")
-    rec.run(volumes, "Plus de volume")
-    rec.run(commands("7.0")[0], TITLES["7.0"])
-    rec.run(dataclasses.replace(commands("5.4")[0], step="7.1"), "Une requête, pour les logs",
-            retry=START_TIMEOUT)  # fmt: skip
-    rec.run(commands("7.1")[0], TITLES["7.1"])
-    rec.run(commands("7.2")[0], TITLES["7.2"])
+
+
+def part_4(run: Run) -> None:
+    (server_command,) = commands("4.1")
+    (curl,) = commands("4.2")
+    (ps,) = commands("4.3")
+    stop, ps_after, ps_all = commands("4.4")
+    with first_terminal(run, server_command, "Lancer le conteneur (premier terminal)") as server:
+        server.expect(UVICORN_READY, START_TIMEOUT)
+        run.typed(curl, "Tester /health depuis un second terminal")
+        run.typed(ps, "Le conteneur dans docker ps")
+        found = docker.query("ps", "-q", "--no-trunc", "--filter", f"ancestor={statement.IMAGE}")
+        for container in found.stdout.split():
+            run.images_run.add((docker.inspect(container) or {}).get("Image", ""))
+        names = docker.query("ps", "--filter", f"ancestor={statement.IMAGE}", "--format",
+                             "{{.Names}}").stdout.split()  # fmt: skip
+        if len(names) != 1:
+            raise Exit(f"report: step 4.3: expected one container of {statement.IMAGE}, "
+                       f"found {names}", 1)  # fmt: skip
+        typed_stop = stop.command.replace(statement.CONTAINER_PLACEHOLDER, names[0])
+        run.typed(dataclasses.replace(stop, command=typed_stop), "Arrêter le conteneur",
+                  written=stop.command)  # fmt: skip
+        server.wait(60)
+    run.typed(ps_after, "Il n'est plus dans docker ps…")
+    run.typed(ps_all, "…mais toujours dans docker ps -a", expect=r"Exited \(0\)")
+
+
+@contextmanager
+def first_terminal(run: Run, command: Command, title: str) -> Iterator[terminal.Session]:
+    """A command left running in a first terminal while the block types in a second one;
+    captured once it ends, under the number it took when it started."""
+    number = run.reserve()
+    session = run.session(command.command)
+    try:
+        yield session
+    except terminal.TerminalError as error:
+        raise Exit(f"report: step {command.step}: {error}", 1) from None
+    finally:
+        session.close()
+    run.keep(session, command.step, title, number=number)
+
+
+def compose_up(run: Run, command: Command, title: str, project: str = PROJECT) -> Capture:
+    run.ensure_images()
+    capture = run.typed(command, title, timeout=BUILD_TIMEOUT)
+    run.built_now(f"{project}-api")
+    return capture
+
+
+def part_5(run: Run) -> None:
+    up, ps = commands("5.3")
+    compose_up(run, up, "Démarrer la stack")
+    run.typed(ps, TITLES["5.3"])
+    wait_uvicorn("5.4")
+    run.typed(commands("5.4")[0], TITLES["5.4"])
+    run.remember_volumes(PROJECT)
+    run.typed(commands("5.5")[0], TITLES["5.5"])
+
+
+def part_6(run: Run) -> None:
+    up, ps = commands("6.0")
+    compose_up(run, up, TITLES["6.0"])
+    run.typed(ps, TITLES["6.0"])
+    wait_database()
+    (psql,) = commands("6.1")
+    # Step 6.2's queries typed at psql's prompt, then \q to leave it.
+    run.typed(psql, "psql, avec les requêtes de l'étape 6.2",
+              inputs=(*psql.input.splitlines(), "\\q"))  # fmt: skip
+    run.remember_volumes(PROJECT)
+    # The statement's two ways to stop at 6.4 are alternatives: after a plain `down`,
+    # `down -v` would find no container whose volumes it removes. The report types the
+    # second; part 5 showed the first.
+    (_, down_volumes) = commands("6.4")
+    run.typed(down_volumes, "Arrêter la stack et supprimer ses volumes")
+
+
+def part_7(run: Run) -> None:
+    compose_up(run, commands("7.0")[0], TITLES["7.0"])
+    wait_uvicorn("7.1")
+    (logs,) = commands("7.1")
+    (curl,) = commands("4.2")
+    with first_terminal(run, logs, "Les logs de l'API, jusqu'à Ctrl-C") as follow:
+        follow.expect(UVICORN_READY)
+        run.typed(dataclasses.replace(curl, step="7.1"), "Une requête depuis un second terminal")
+        follow.expect(r'"GET /health HTTP/1\.1" 200')
+        follow.interrupt()
+        follow.wait(30)
+    run.typed(commands("7.2")[0], TITLES["7.2"])
     restart, health = commands("7.3")
-    rec.run(restart, TITLES["7.3"])
-    rec.run(health, "/health après le redémarrage", retry=START_TIMEOUT)
-    edit, rebuild, up_build, logs = commands("7.4")
-    rec.run(edit, "Renommer app en appi dans api/app.py")
-    rec.run(rebuild, "Reconstruire l'image cassée")
-    rec.run(up_build, "Relancer Compose avec --build")
-    rec.run(logs, "Les logs disent pourquoi l'API ne démarre pas")
+    started = uvicorn_starts()
+    run.typed(restart, "Redémarrer l'API")
+    wait_uvicorn("7.3", started)
+    run.typed(health, "/health après le redémarrage")
+    break_and_repair(run)
+    prune_ours(run)
+
+
+def break_and_repair(run: Run) -> None:
+    edit, build, up_build, logs = commands("7.4")
+    app_py = run.lab / edit.path
+    original = app_py.read_text(encoding="utf-8")
+    broken = statement.edited(original, edit)
+    app_py.write_text(broken, encoding="utf-8")
+    diff = difflib.unified_diff(original.splitlines(), broken.splitlines(), "api/app.py",
+                                "api/app.py", lineterm="", n=0)  # fmt: skip
+    shown = Capture(run.reserve(), "7.4", "Renommer app en appi dans api/app.py",
+                    f"# {edit.command}", [Text(f"# {edit.command}"), *map(Text, diff)], 0, 0.0,
+                    edit.command)  # fmt: skip
+    write(shown, run.folder)
+    run.captures.append(shown)
+    run.ensure_images()
+    run.typed(build, "Reconstruire simple-api avec l'erreur", timeout=BUILD_TIMEOUT)
+    run.built_now(statement.IMAGE)
+    compose_up(run, up_build, "Relancer Compose avec --build")
+    with first_terminal(run, logs, "Les logs disent pourquoi l'API s'arrête") as follow:
+        follow.expect(r'Attribute "app" not found')
+        # The API has stopped: its logs end by themselves, or at Ctrl-C.
+        if not poll(lambda: follow.pump(0.2) or follow.ended, 10, interval=0):
+            follow.interrupt()
+        follow.wait(30)
+    run.typed(Command("7.4", PS_ALL), "L'état des conteneurs", expect=r"Exited \(\d+\)")
     app_py.write_text(original, encoding="utf-8")
-    rec.keep("7.4", "Réparer : restaurer app.py", f"# {RESTORE}", "api/app.py restauré", 0, 0.0)
-    rec.run(Command("7.4", "docker compose up -d --build"), "Relancer : l'API repart")
-    rec.run(dataclasses.replace(health, step="7.4"), "/health à nouveau", retry=START_TIMEOUT)
-    for command in commands("7.5"):
-        rec.run(command, TITLES["7.5"])
+    compose_up(run, Command("7.4", up_build.command), "Réparer : app.py restauré, --build")
+    wait_uvicorn("7.4")
+    run.typed(dataclasses.replace(commands("4.2")[0], step="7.4"), "/health à nouveau")
 
 
+def prune_ours(run: Run) -> None:
+    """7.5's prunes, kept to what this run made: its stopped containers, its untagged images."""
+    containers = run.our_stopped_containers()
+    if containers:
+        run.typed(Command("7.5", f"docker rm {' '.join(containers)}"),
+                  "Supprimer mes conteneurs arrêtés (au lieu de docker container prune)",
+                  written="docker container prune")  # fmt: skip
+    dangling = set(
+        docker.query("images", "-q", "--no-trunc", "--filter", "dangling=true").stdout.split()
+    )
+    images = sorted(i.removeprefix("sha256:")[:12] for i in run.built & dangling)
+    if images:
+        run.typed(Command("7.5", f"docker image rm {' '.join(images)}"),
+                  "Supprimer mes images sans étiquette (au lieu de docker image prune)",
+                  written="docker image prune")  # fmt: skip
+
+
+# --- Pour aller plus loin: the kit's own files ------------------------------------------
+def further(run: Run, kit_lab: Path) -> None:
+    """The kit's Dockerfile rebuilt after the statement's edit (dependencies cached), and
+    its Compose file running the broken image (a restart policy: `Restarting`)."""
+    # The kit's files with their own defaults: the public images, there (or stood in) for the run.
+    env = {**run.env, "COMPOSE_PROJECT_NAME": KIT_PROJECT}
+    for name in ("PYTHON_IMAGE", "UV_IMAGE", "POSTGRES_IMAGE"):
+        env.pop(name, None)
+    run.projects[KIT_PROJECT] = kit_lab
+    build = f"docker build -t {statement.IMAGE} ."
+    run.ensure_images()
+    first = run.session(build, "api", kit_lab, env)  # not shown: it fills the cache
+    try:
+        first.wait(BUILD_TIMEOUT)
+    except terminal.TerminalError as error:
+        raise Exit(f"report: the kit's first build: {error}", 1) from None
+    run.built_now(statement.IMAGE)
+    if first.status != 0:
+        raise Exit(f"report: the kit's build failed:\n{first.screen.text()}", 1)
+    (edit,) = (c for c in statement.COMMANDS if c.kind == "edit")
+    app_py = kit_lab / "api" / "app.py"
+    app_py.write_text(statement.edited(app_py.read_text(encoding="utf-8"), edit), encoding="utf-8")
+    run.typed(build, "Le Dockerfile du kit, après le renommage de app", step=f"{FURTHER}.1", where="api",
+              timeout=BUILD_TIMEOUT, lab=kit_lab, env=env)  # fmt: skip
+    run.built_now(statement.IMAGE)
+    run.ensure_images()
+    run.typed("docker compose up -d", "La stack du kit, avec l'image cassée", step=f"{FURTHER}.2",
+              lab=kit_lab, env=env)  # fmt: skip
+
+    def restarting() -> bool:
+        # From the third attempt on, the policy waits 0.4 s or more: time for `ps`.
+        info = docker.inspect(f"{KIT_PROJECT}-api-1") or {}
+        return bool(info.get("State", {}).get("Restarting")) and info.get("RestartCount", 0) >= 2
+
+    for _ in range(4):  # `Restarting` lasts the policy's delay between two attempts
+        if not poll(restarting, 30, interval=0.05):
+            break
+        capture = run.typed("docker compose ps", "Restarting : la politique de redémarrage du kit",
+                            step=f"{FURTHER}.2", lab=kit_lab, env=env)  # fmt: skip
+        if "Restarting" in capture.text():
+            return
+        run.discard(capture)  # a person types it again: the screen kept is the one that shows it
+    raise Exit("report: the kit's API was never seen `Restarting` by docker compose ps", 1)
+
+
+# --- files ---------------------------------------------------------------------------
 def write(capture: Capture, folder: Path) -> None:
-    text = capture.text()
-    (folder / f"{capture.name}.txt").write_text(ANSI.sub("", text), encoding="utf-8")
-    console = Console(record=True, width=110, file=io.StringIO(), force_terminal=True)
-    console.print(Text.from_ansi(text), soft_wrap=False, overflow="fold")
-    title = f"TP1 {capture.step} — {capture.title}"
-    console.save_svg(str(folder / f"{capture.name}.svg"), title=title)
+    (folder / f"{capture.name}.txt").write_text(capture.text(), encoding="utf-8")
+    width = max([len(line.plain) for line in capture.lines] + [40])
+    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor")  # fmt: skip
+    for line in capture.lines:
+        console.print(line, overflow="ignore", no_wrap=True, crop=False)
+    console.print()  # rich clips each line to its own box: the last one needs one after it
+    console.save_svg(
+        str(folder / f"{capture.name}.svg"), title=f"TP1 {capture.step} — {capture.title}"
+    )
 
 
-def environment_lines(
-    env: dict[str, str], ports: tuple[int, int], stand_ins: list[str]
-) -> list[str]:
+def environment_lines(run: Run) -> list[str]:
     def out(*words: str) -> str:
-        return subprocess.run(
-            words, capture_output=True, text=True, encoding="utf-8", check=False
-        ).stdout.strip()
+        return docker.query(*words).stdout.strip()
 
     machine = (
         f"{platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} cœurs"
     )
+    stand_ins = ", ".join(f"`{public}` (`{local}`)" for public, local in run.stand_ins.items())
+    forgotten = len(run.forgotten)
     return [
-        f"- date (UTC) : {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
+        f"- date (UTC) : {dt.datetime.fromtimestamp(run.started_at, dt.UTC):%Y-%m-%d %H:%M}",
         f"- machine : {machine}",
-        f"- moteur Docker : {out('docker', 'version', '--format', '{{.Server.Version}}')}, "
-        f"client {out('docker', 'version', '--format', '{{.Client.Version}}')}",
-        f"- Docker Compose : {out('docker', 'compose', 'version', '--short')}",
-        *(
-            f"- {name} : `{env.get(name) or f'{default} (par défaut)'}`"
-            for name, default in DEFAULT_IMAGES.items()
+        f"- moteur Docker : {out('version', '--format', '{{.Server.Version}}')}, "
+        f"client {out('version', '--format', '{{.Client.Version}}')}",
+        f"- Docker Compose : {out('compose', 'version', '--short')}",
+        "- terminal : "
+        + (
+            f"pseudo-terminal de {terminal.COLUMNS} colonnes sur {terminal.ROWS} lignes "
+            f"({terminal.NARROW} colonnes pour les constructions)"
+            if run.terminal
+            else "aucun (Windows) : `-i` au lieu de `-it`, `-T` pour `docker compose exec`"
         ),
-        f"- projet Compose `{PROJECT}` ; API sur le port {ports[0]}, PostgreSQL sur {ports[1]}",
-        "- images remplacées par une image locale du même nom, le temps de la capture : "
-        + (", ".join(f"`{n}`" for n in stand_ins) or "aucune"),
+        f"- fichiers : [`corrige/`](../../corrige/) ; projet Compose `{PROJECT}` "
+        f"(« Pour aller plus loin » : les fichiers du kit, projet `{KIT_PROJECT}`)",
+        "- images publiques remplacées, le temps de la capture, par une image locale du même "
+        f"nom : {stand_ins or 'aucune'}",
+        f"- cache de construction : {forgotten} entrée(s) des étapes du Dockerfile de "
+        "`corrige/api/` retirée(s) avant la première construction, pour qu'elle soit réelle",
     ]
 
 
@@ -265,78 +555,104 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def write_index(folder: Path, captures: list[Capture], environment: list[str]) -> None:
+def write_index(run: Run) -> None:
     rows = [
-        f"| {c.step} | {c.title} | `{cell(c.command)}` | {c.status} "
-        f"| {c.seconds:.1f} s | [texte]({c.name}.txt) | [image]({c.name}.svg) |"
-        for c in captures
+        f"| {c.step} | {c.title} | `{cell(c.command)}` | "
+        f"{'—' if c.status is None else c.status} | {c.seconds:.1f} s | "
+        f"[texte]({c.name}.txt) | [image]({c.name}.svg) |"
+        for c in run.captures
     ]
-    (folder / "index.md").write_text(
-        "# Captures de `invoke report`\n\n"
-        "Écrites par `invoke report` lors d'une exécution réelle, jamais retouchées à la main. "
-        "Pour les refaire : `uv run invoke report`.\n\n## Environnement\n\n"
-        + "\n".join(environment)
+    (run.folder / "index.md").write_text(
+        "# Captures du rapport\n\n"
+        "Écrites par `invoke report` : chaque commande tapée dans un terminal, comme "
+        "l'énoncé l'écrit ; jamais retouchées à la main.\n\n## Environnement\n\n"
+        + "\n".join(environment_lines(run))
         + "\n\n## Étapes\n\n| étape | ce que montre la capture | commande | code | durée "
         "| texte | image |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n",
         encoding="utf-8",
     )
 
 
+# --- the whole run -------------------------------------------------------------------
+def require_ports() -> None:
+    for port, what in ((statement.API_PORT, "the API"), (statement.DB_PORT, "PostgreSQL")):
+        if docker.port_in_use(port):
+            raise Exit(
+                f"report: port {port} is taken: the statement's files publish {what} on it. "
+                "Stop what holds it (your stack: `invoke down`), then run `invoke report` again.",
+                1,
+            )
+
+
 @contextmanager
-def lab_copy() -> Iterator[Path]:
-    """The lab as a student's folder holds it (api/ and docker-compose.yml), to edit freely."""
-    with tempfile.TemporaryDirectory(prefix="tp1-report-") as scratch:
-        lab = Path(scratch) / "tp1"
-        copy_build_context(lab)
-        shutil.copy(ROOT / "docker-compose.yml", lab / "docker-compose.yml")
-        yield lab
+def scratch() -> Iterator[tuple[Path, Path]]:
+    """The model answer as a student's folder holds it, and the kit's own files, to edit freely."""
+    with tempfile.TemporaryDirectory(prefix="tp1-report-") as folder:
+        lab = corrige.copy(Path(folder) / "tp1")
+        kit_lab = Path(folder) / "kit"
+        copy_build_context(kit_lab)
+        shutil.copy(ROOT / "docker-compose.yml", kit_lab / "docker-compose.yml")
+        yield lab, kit_lab
 
 
-def make_report(folder: Path) -> list[Capture]:
+def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture]:
     docker.require_engine()
+    require_ports()
     folder.mkdir(parents=True, exist_ok=True)
     for old in [*folder.glob("[0-9][0-9]-*.txt"), *folder.glob("[0-9][0-9]-*.svg")]:
         old.unlink()
-    api_port, db_port = free_or(statement.API_PORT), free_or(statement.DB_PORT)
-    run_port = free_or(statement.API_PORT)
-    settings = load()
-    env = environment(COMPOSE_PROJECT_NAME=PROJECT, API_PORT=str(api_port),
-                      DB_PORT=str(db_port), NO_COLOR="1")  # fmt: skip
-    for name in ("API_IMAGE", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
+    env = {**os.environ, "COMPOSE_PROJECT_NAME": PROJECT}
+    for name in ("API_IMAGE", "API_PORT", "DB_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
+                 "POSTGRES_DB", "COMPOSE_FILE", "DOCKER_DEFAULT_PLATFORM"):  # fmt: skip
         env.pop(name, None)  # the statement's values, not a .env's or the shell's
     before = standins.image_id(statement.IMAGE)
-    local = env.get("PYTHON_IMAGE")
-    made = standins.stand_in_under(local, DEFAULT_IMAGES["PYTHON_IMAGE"], "alpine")
-    made += standins.hello_world(local)
-    with lab_copy() as lab:
-        scope = {"container": f"label={LABEL}",
-                 "image": f"label=com.docker.compose.project={PROJECT}"}  # fmt: skip
-        replay = Replay(lab, env, LABEL, scope=scope, follow_seconds=20)
-        replay.build_options = settings.build_arg_words
-        if run_port != statement.API_PORT:
-            replay.rewrite = {
-                f"{statement.API_PORT}:8000": f"{run_port}:8000",
-                statement.CURL_HEALTH.split()[-1]: f"http://localhost:{run_port}/health",
-            }
-        rec = Recorder(replay, folder)
+    with scratch() as (lab, kit_lab):
+        run = Run(lab, env, folder, use_terminal)
+        run.projects[PROJECT] = lab
+        run.containers_before = set(docker.query("ps", "-aq", "--no-trunc").stdout.split())
+        run.stand_ins = standins.statement_images(env)
+        for public in ("hello-world", "alpine"):
+            run.images_run.add(standins.image_id(public))
         try:
-            replay_statement(rec, lab)
+            parts_1_and_2(run)
+            for public in ("hello-world", "alpine"):  # pulled by the run, where there is a registry
+                run.images_run.add(standins.image_id(public))
+            part_3(run)
+            part_4(run)
+            part_5(run)
+            part_6(run)
+            part_7(run)
+            clean_up(run, before)
+            further(run, kit_lab)
         finally:
-            clean_up(rec, lab, before, made)
-    write_index(folder, rec.captures, environment_lines(env, (api_port, db_port), made))
-    return rec.captures
+            clean_up(run, before)
+            standins.remove(run.stand_ins)
+    write_index(run)
+    return run.captures
 
 
-def clean_up(rec: Recorder, lab: Path, before: str, made: list[str]) -> None:
-    """All the report started, removed; your `simple-api`, if you had one, tagged again."""
-    rec.quietly("docker compose down -v --remove-orphans", lab)
-    ids = docker.query("ps", "-aq", "--filter", f"label={LABEL}").stdout.split()
-    if ids:
-        rec.quietly("docker rm -f " + " ".join(ids), lab)
+def clean_up(run: Run, before: str) -> None:
+    """All the run made, found again and removed; your `simple-api`, if you had one, tagged again."""
+    for project, folder in run.projects.items():
+        run.remember_volumes(project)
+        env = {**run.env, "COMPOSE_PROJECT_NAME": project}
+        docker_compose = ["docker", "compose", "down", "-v", "--remove-orphans"]
+        quiet.run(docker_compose, folder, env)
+    ours = [c for c in docker.query("ps", "-aq", "--no-trunc").stdout.split()
+            if c not in run.containers_before
+            and (docker.inspect(c) or {}).get("Image") in run.images_run]  # fmt: skip
+    if ours:
+        docker.query("rm", "-f", "-v", *ours)
+    if run.volumes:
+        docker.query("volume", "rm", *sorted(run.volumes))
+        run.volumes.clear()
     if before:
-        rec.quietly(f"docker tag {before} {statement.IMAGE}", lab)
-    elif standins.image_id(statement.IMAGE):
-        rec.quietly(f"docker image rm {statement.IMAGE}", lab)
-    for image in rec.built - {before, ""}:
-        rec.quietly(f"docker image rm {image}", lab)
-    standins.remove(made)
+        docker.query("tag", before, statement.IMAGE)
+    elif standins.image_id(statement.IMAGE) in run.built:
+        docker.query("image", "rm", statement.IMAGE)
+    for project in run.projects:
+        if standins.image_id(f"{project}-api") in run.built:
+            docker.query("image", "rm", f"{project}-api")
+    leftover = sorted(run.built - {before, ""})
+    if leftover:
+        docker.query("image", "rm", *leftover)

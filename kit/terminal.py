@@ -33,7 +33,10 @@ from rich.text import Text
 
 # Wide and tall enough that psql shows `SELECT version();` without its pager, and
 # that `docker ps` rarely wraps: a maximised terminal on a laptop.
-ROWS, COLUMNS = 48, 160
+ROWS, COLUMNS = 48, 180
+# BuildKit fills the terminal's width, its times at the right edge: a window of usual
+# width keeps a build's picture readable.
+NARROW = 120
 # The end of a shell's or psql's prompt, where the cursor waits: `/ # `, `# `, `$ `, `demo=# `.
 PROMPT = re.compile(r"(?:[#$>]|=#) $")
 # pyte's names for the 16 colours, and rich's.
@@ -137,19 +140,25 @@ def style(char: pyte.screens.Char) -> Style | None:
 class Session:
     """One command typed at a prompt, in a terminal (or pipes), until it ends."""
 
-    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ") -> None:
+    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ",
+                 columns: int = COLUMNS) -> None:  # fmt: skip
         self.typed = typed
-        self.words = shlex.split(typed)
-        self.shown = typed
+        self.words = self.adapted(shlex.split(typed))
+        # What was run, as typed where nothing changed it.
+        self.shown = typed if self.words == shlex.split(typed) else shlex.join(self.words)
         self.cwd, self.env = cwd, env
-        self.screen = Screen()
-        self.screen.feed(f"{prompt}{typed}\r\n".encode())
+        self.screen = Screen(columns=columns)
+        self.screen.feed(f"{prompt}{self.shown}\r\n".encode())
         self.started = time.monotonic()
         self.ended = False
         self.status: int | None = None
         self.seconds = 0.0
 
     # What each kind of terminal provides.
+    def adapted(self, words: list[str]) -> list[str]:
+        """The words to run for the words typed."""
+        return words
+
     def _read(self, timeout: float) -> bytes | None:
         """What the program wrote within timeout (b"" if nothing), None once it ended."""
         raise NotImplementedError
@@ -209,10 +218,11 @@ class Session:
 class Terminal(Session):
     """A pseudo-terminal (Linux, macOS)."""
 
-    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ") -> None:
+    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ",
+                 columns: int = COLUMNS) -> None:  # fmt: skip
         import pexpect  # no pseudo-terminal, and no pexpect.spawn, on Windows
 
-        super().__init__(typed, cwd, env, prompt)
+        super().__init__(typed, cwd, env, prompt, columns)
         rows, columns = self.screen.screen.lines, self.screen.screen.columns
         self._eof, self._timeout = pexpect.EOF, pexpect.TIMEOUT
         self.child = pexpect.spawn(
@@ -234,6 +244,7 @@ class Terminal(Session):
         self.child.sendintr()
 
     def _exit_status(self) -> int:
+        self.child.wait()  # the terminal has closed: the program is ending
         self.child.close()
         if self.child.exitstatus is not None:
             return self.child.exitstatus
@@ -247,10 +258,9 @@ class Terminal(Session):
 class Piped(Session):
     """Pipes instead of a terminal (Windows; anywhere, when asked): see the module's docstring."""
 
-    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ") -> None:
-        super().__init__(typed, cwd, env, prompt)
-        self.words = without_terminal(self.words)
-        self.shown = shlex.join(self.words) if self.words != shlex.split(typed) else typed
+    def __init__(self, typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ",
+                 columns: int = COLUMNS) -> None:  # fmt: skip
+        super().__init__(typed, cwd, env, prompt, columns)
         # What is written to a pipe ends its lines with \n alone: a terminal's new line.
         self.screen.screen.set_mode(pyte.modes.LNM)
         group = {"start_new_session": True} if PTY else {
@@ -261,6 +271,9 @@ class Piped(Session):
         )  # fmt: skip
         self.chunks: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._reader, daemon=True).start()
+
+    def adapted(self, words: list[str]) -> list[str]:
+        return without_terminal(words)
 
     def _reader(self) -> None:
         assert self.process.stdout is not None
@@ -302,7 +315,7 @@ class Piped(Session):
 
 
 def session(typed: str, cwd: Path, env: dict[str, str], prompt: str = "$ ",
-            terminal: bool = PTY) -> Session:  # fmt: skip
+            terminal: bool = PTY, columns: int = COLUMNS) -> Session:  # fmt: skip
     """The command typed at prompt in a new terminal (pipes where there is none)."""
     kind = Terminal if terminal else Piped
-    return kind(typed, cwd, env, prompt)
+    return kind(typed, cwd, env, prompt, columns)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def test_without_a_terminal_the_lines_go_through_a_pipe_and_the_words_say_so(com
     assert session.wait(20) == 0
     # No terminal, no echo: the prompts are there, the typed lines are not.
     assert "demo=# got SELECT 1;" in session.screen.text()
+    if shutil.which("docker"):  # whatever docker answers here, what matters is what it was asked
+        piped = terminal.Piped("docker run -it no-such-image/tp1 sh", Path("."), ENV)
+        piped.wait(60)
+        assert piped.shown == "docker run -i no-such-image/tp1 sh"
+        assert piped.screen.text().startswith("$ docker run -i no-such-image/tp1 sh\n")
     assert terminal.without_terminal(["docker", "run", "-it", "alpine", "sh"]) == [
         *["docker", "run", "-i", "alpine", "sh"]
     ]
