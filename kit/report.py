@@ -292,6 +292,11 @@ def parts_1_and_2(run: Run) -> None:
         run.typed(command, TITLES[command.step], timeout=300)
 
 
+def dated() -> str:
+    """A comment line that makes a file's content new: the build cache remembers earlier runs."""
+    return f"# modifié le {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f}\n"
+
+
 def part_3(run: Run) -> None:
     (build,) = commands("3.3")
     app_py = run.lab / "api" / "app.py"
@@ -310,9 +315,7 @@ def part_3(run: Run) -> None:
     if first.status != 0:
         raise Exit(f"report: step 3.3 failed: see {run.folder / final.name}.txt", 1)
     original = app_py.read_text(encoding="utf-8")
-    # A change never built before (the build cache remembers earlier runs' edits).
-    app_py.write_text(f"{original}# modifié le {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f}\n",
-                      encoding="utf-8")  # fmt: skip
+    app_py.write_text(original + dated(), encoding="utf-8")
     run.typed(build, "Reconstruire après une modification de app.py", timeout=BUILD_TIMEOUT)
     run.built_now(statement.IMAGE)
     app_py.write_text(original, encoding="utf-8")
@@ -481,8 +484,10 @@ def further(run: Run, kit_lab: Path) -> None:
         raise Exit(f"report: the kit's build failed:\n{first.screen.text()}", 1)
     (edit,) = (c for c in statement.COMMANDS if c.kind == "edit")
     app_py = kit_lab / "api" / "app.py"
-    app_py.write_text(statement.edited(app_py.read_text(encoding="utf-8"), edit), encoding="utf-8")
-    run.typed(build, "Le Dockerfile du kit, après le renommage de app", step=f"{FURTHER}.1", where="api",
+    # The statement's rename, and a date: a content never built, whatever earlier runs cached.
+    renamed = statement.edited(app_py.read_text(encoding="utf-8"), edit) + dated()
+    app_py.write_text(renamed, encoding="utf-8")
+    run.typed(build, "Le Dockerfile du kit, après le renommage de app (app.py daté)", step=f"{FURTHER}.1", where="api",
               timeout=BUILD_TIMEOUT, lab=kit_lab, env=env)  # fmt: skip
     run.built_now(statement.IMAGE)
     run.ensure_images()

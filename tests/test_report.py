@@ -219,6 +219,10 @@ def check_captures(folder: Path) -> None:
     assert 'Attribute "app" not found in module "app"' in broken_logs
     (ps_all,) = captured(folder, "7-4-docker-compose-ps-a")
     assert re.search(r"tp1-report-api-1 +tp1-report-api .*Exited \(\d+\)", ps_all), ps_all
+    # The kit's order: after an edit of app.py, only its own layer is built again.
+    (kit_build,) = captured(folder, f"{report.FURTHER.lower()}-1-docker-build-t-simple-api")
+    assert re.search(r"CACHED \[runtime \d/\d\] COPY --from=builder /opt/venv", kit_build)
+    assert re.search(r"=> \[runtime \d/\d\] COPY app\.py", kit_build), kit_build
     restarting = captured(folder, f"{report.FURTHER.lower()}-2-docker-compose-ps")
     assert "Restarting" in restarting[-1]
 
