@@ -570,7 +570,10 @@ def write_index(run: Run) -> None:
     (run.folder / "index.md").write_text(
         "# Captures du rapport\n\n"
         "Écrites par `invoke report` : chaque commande tapée dans un terminal, comme "
-        "l'énoncé l'écrit ; jamais retouchées à la main.\n\n## Environnement\n\n"
+        "l'énoncé l'écrit, sauf les deux `prune` de l'étape 7.5, remplacés par la "
+        "suppression des seuls objets du rapport (`docker rm`, `docker image rm`) ; "
+        "« PL » : « Pour aller plus loin », sur les fichiers du kit. Jamais retouchées "
+        "à la main.\n\n## Environnement\n\n"
         + "\n".join(environment_lines(run))
         + "\n\n## Étapes\n\n| étape | ce que montre la capture | commande | code | durée "
         "| texte | image |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n",
