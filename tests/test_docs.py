@@ -33,6 +33,7 @@ NOT_IN_REPOSITORY = {
     ".venv": "made by `uv sync`",
     "grades.md": "written by `invoke grade-class`",
     "grade.json": "written by the grading workflow in a student's repository",
+    "bench/naive/": "corrige/'s former name, in the benchmark runs recorded before it moved",
 }
 # What makes a code span a path: a folder (trailing /), a file of one of these kinds...
 SUFFIXES = {".py", ".md", ".yml", ".yaml", ".toml", ".lock", ".nix", ".txt", ".sh", ".svg"}
