@@ -8,7 +8,7 @@ import os
 
 from invoke import Context
 
-from kit import shell, startup
+from kit import reproducible, shell, startup
 from kit.settings import Settings
 
 FILES = ["-f", "docker-compose.yml", "-f", "docker-compose.dev.yml"]
@@ -24,8 +24,10 @@ def poll_on_windows() -> None:
 
 
 def start(c: Context, settings: Settings) -> None:
-    """Build and start the stack with the dev file added; return once db and api are usable."""
-    startup.up_until_usable(c, settings, *FILES, "up", "-d", "--build", what="The dev stack")
+    """Build the image as `invoke build` does, start the stack with the dev file added,
+    and return once db and api are usable."""
+    reproducible.build(c, settings)
+    startup.up_until_usable(c, settings, *FILES, "up", "-d", "--no-build", what="The dev stack")
 
 
 def follow_api_logs(c: Context, port: int) -> None:

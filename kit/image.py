@@ -12,9 +12,13 @@ from kit.shell import dry
 KIT_LABEL = "tp1-lab-kit.image=api"
 
 
-def build_command(settings: Settings, context: str = ".") -> list[str]:
-    """The lab's `docker build -t simple-api .`, with the base images' build args when set."""
-    return ["docker", "build", "-t", settings.api_image, *settings.build_arg_words, context]
+def build_command(
+    settings: Settings, context: str = ".", tag: str = "", options: list[str] | None = None
+) -> list[str]:
+    """The lab's `docker build -t simple-api .`, with the base images' build args when set
+    (and options, such as --no-cache, before -t)."""
+    tag = tag or settings.api_image
+    return ["docker", "build", *(options or []), "-t", tag, *settings.build_arg_words, context]
 
 
 def date_as_committed(c: Context) -> None:

@@ -24,15 +24,22 @@ class Interrupted(Exit):
         super().__init__("Interrupted (Ctrl-C): stopped there.", 130)
 
 
-def sh(c: Context, *words: str, pty: bool = False, stdin: bool = False) -> Result:
-    """Show and run a command given as words, quoted for the shell exactly as shown.
+def sh(
+    c: Context,
+    *words: str,
+    pty: bool = False,
+    stdin: bool = False,
+    env: dict[str, str] | None = None,
+) -> Result:
+    """Show and run a command given as words, quoted for the shell exactly as shown; env
+    adds to its environment (the caller says so: it is not shown).
 
     Only commands that read input (stdin=True) get ours: for the others, Invoke keeps
     their input open, so that a Ctrl-C passed on to them never meets a closed pipe."""
     if pty and WINDOWS:
         return on_console(c, list(words))
     in_stream = None if stdin else False
-    result = c.run(QUOTE(words), echo=True, warn=True, pty=pty, in_stream=in_stream)
+    result = c.run(QUOTE(words), echo=True, warn=True, pty=pty, in_stream=in_stream, env=env or {})
     if result.exited == Interrupted().code:
         raise Interrupted
     return result

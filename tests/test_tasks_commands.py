@@ -69,8 +69,19 @@ def test_stop_stops_then_removes() -> None:
     runs(tasks.stop, "docker stop simple-api", "docker rm simple-api")
 
 
-def test_up_builds_and_waits() -> None:
-    runs(tasks.up, "docker compose up -d --build")
+# The kit's build under --dry: the lab's own command (the engine is not asked what it can do).
+BUILD = (
+    "docker build -t simple-api --build-arg PYTHON_IMAGE=python:3.12-slim "
+    "--build-arg UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9 ."
+)
+
+
+def test_up_builds_once_then_starts_that_image_without_compose_building_another() -> None:
+    runs(tasks.up, BUILD, "docker compose up -d --no-build")
+
+
+def test_fix_app_builds_once_then_recreates_the_api_from_that_image() -> None:
+    runs(tasks.fix_app, BUILD, "docker compose up -d --no-build api")
 
 
 @pytest.mark.parametrize("windows", [False, True])
@@ -85,7 +96,8 @@ def test_the_dev_loop_polls_for_changes_on_windows_only(
     files = "-f docker-compose.yml -f docker-compose.dev.yml"
     runs(
         tasks.dev,
-        f"docker compose {files} up -d --build",
+        BUILD,
+        f"docker compose {files} up -d --no-build",
         *([] if windows else [f"docker compose {files} logs -f --tail 5 api"]),
         "docker compose stop api",
     )
@@ -153,7 +165,8 @@ def test_clean_all_yes_runs_the_lab_prunes_last() -> None:
 def test_dry_flag_shows_commands_without_an_engine() -> None:
     result = Kit.fresh().invoke("--dry", "up", DOCKER_HOST="unix:///nonexistent.sock")
     assert result.returncode == 0, result.stderr
-    assert "docker compose up -d --build" in result.stdout
+    assert "docker compose up -d --no-build" in result.stdout
+    assert "docker build -t" in result.stdout
 
 
 def test_ports_held_by_the_projects_own_restarting_api_are_not_a_conflict(
