@@ -318,9 +318,17 @@ def report(c: Context, output: str = "reports/captures") -> None:
         "runs": "how many times each measure is repeated (the table shows medians)",
         "load_seconds": "how long each wrk load lasts",
         "idle_seconds": "how long the host's CPU is read with each stack idle (and with none)",
+        "rebuild_only": "only the rebuild after an edit, built as `invoke build` builds, into "
+        "this engine's section of docs/BENCHMARKS-rebuild.md (a minute or two)",
     }
 )
-def bench(c: Context, runs: int = 3, load_seconds: int = 10, idle_seconds: int = 60) -> None:
+def bench(
+    c: Context,
+    runs: int = 3,
+    load_seconds: int = 10,
+    idle_seconds: int = 60,
+    rebuild_only: bool = False,
+) -> None:
     """Kit maintenance: measure the kit against the lab statement's solution (docs/BENCHMARKS.md).
 
     Builds both on the same base image, measures build, rebuild, size, start-up,
@@ -331,6 +339,10 @@ def bench(c: Context, runs: int = 3, load_seconds: int = 10, idle_seconds: int =
 
     if runs < 1 or load_seconds < 1 or idle_seconds < 1:
         raise Exit("--runs, --load-seconds and --idle-seconds must be at least 1.", 2)
+    if rebuild_only:
+        from kit.bench_rebuild import benchmark_rebuilds
+
+        return benchmark_rebuilds(runs, ROOT / "docs" / "BENCHMARKS-rebuild.md")
     benchmark(Plan(runs, load_seconds, idle_seconds), ROOT / "docs" / "BENCHMARKS.md")
 
 

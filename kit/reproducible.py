@@ -97,9 +97,7 @@ def build(c: Context, settings: Settings) -> None:
     by Git, built the best way this engine allows, then one line saying what is
     guaranteed, the image ID and what to compare it with."""
     image.date_as_committed(c)
-    commit = head(ROOT)
-    clean = commit is not None and not commit.changed
-    way = find_way() if clean and not dry(c) else NOT_ASKED
+    way, commit = plan(ROOT, ask_engine=not dry(c))
     if dry(c):
         print("# --dry: the engine is not asked whether it can rewrite dates: the plain build")
     with tempfile.TemporaryDirectory(prefix="tp1-build-") as tmp, c.cd("api"):
@@ -111,6 +109,14 @@ def build(c: Context, settings: Settings) -> None:
     if not dry(c):
         print(guarantee(way, commit))
         print("\n".join(summary(way, commit, settings)))
+
+
+def plan(root: Path, ask_engine: bool = True) -> tuple[Way, Commit | None]:
+    """How to build root/api, and the commit it is a build of: the engine is tried only
+    when api/ is as committed (and asked at all)."""
+    commit = head(root)
+    clean = commit is not None and not commit.changed
+    return (find_way() if clean and ask_engine else NOT_ASKED), commit
 
 
 def head(root: Path, folder: str = "api") -> Commit | None:

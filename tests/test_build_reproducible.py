@@ -121,11 +121,13 @@ def first(origin: Origin) -> tuple[Path, str, str]:
     return clone, output, image_id
 
 
-def needs_rewrite(facts: Engine) -> None:
-    """Skip, saying why, where the engine cannot (the `facts` fixture fails first when
-    KIT_ENGINE=reproducible says it must)."""
+@pytest.fixture(scope="module")
+def rewriting(facts: Engine) -> Engine:
+    """An engine that can rewrite the build's dates; else skip, saying why (the `facts`
+    fixture fails first when KIT_ENGINE=reproducible says it must)."""
     if not facts.can_rewrite:
         pytest.skip(f"this engine cannot rewrite the build's dates: {facts}")
+    return facts
 
 
 def test_build_says_in_one_line_what_this_engine_guarantees(
@@ -155,9 +157,8 @@ def test_build_says_in_one_line_what_this_engine_guarantees(
 
 
 def test_two_clones_built_with_the_kit_give_the_same_image_id(
-    origin: Origin, facts: Engine, first: tuple[Path, str, str]
+    rewriting: Engine, origin: Origin, first: tuple[Path, str, str]
 ) -> None:
-    needs_rewrite(facts)
     _, _, image_id = first
     _, second_id = origin.build(origin.clone("two", later=86400))
     assert second_id == image_id

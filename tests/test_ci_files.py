@@ -138,3 +138,38 @@ def test_a_tool_without_a_build_for_the_platform_is_skipped_with_a_note(
     assert "hadolint is not installed here" in lint.skipped(["hadolint", "api/Dockerfile"])
     assert lint.skipped(["ruff", "check", "."]) is None
     assert (ROOT / ".python-version").read_text(encoding="utf-8").strip() == "3.11"
+
+
+def test_ci_ends_with_the_reproducibility_tests_on_the_containerd_store() -> None:
+    """.ci/run's last step: the engine that can give identical digests, where it must."""
+    steps = (ROOT / ".ci" / "run").read_text(encoding="utf-8").rstrip().splitlines()
+    assert steps[-1] == "bash .ci/containerd-pass"
+    second = (ROOT / ".ci" / "containerd-pass").read_text(encoding="utf-8")
+    assert 'DOCKER_ENGINE=26 DOCKER_STORE=containerd "$SANDBOX/start-engine"' in second
+    assert "trap '\"$SANDBOX/start-engine\" >/dev/null' EXIT" in second, "back to 20.10"
+    assert "KIT_ENGINE=reproducible" in second
+    assert "pytest tests/test_build_reproducible.py tests/test_reproducible.py" in second
+
+
+def test_kit_engine_reproducible_turns_the_skip_into_a_failure(engine: None) -> None:
+    """Where the engine cannot rewrite dates the identity test skips, unless CI says it must."""
+    test = ["tests/test_build_reproducible.py", "-k", "two_clones", "-p", "no:cacheprovider"]
+
+    def pytest_with(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-rs", *test],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    free = pytest_with(KIT_ENGINE="")
+    if "1 passed" in free.stdout:
+        pytest.skip("this engine can rewrite dates: the test ran and passed, no skip to turn")
+    assert free.returncode == 0 and "1 skipped" in free.stdout, free.stdout[-800:]
+    assert "this engine cannot rewrite the build's dates" in free.stdout
+    must = pytest_with(KIT_ENGINE="reproducible")
+    assert must.returncode != 0
+    assert "KIT_ENGINE=reproducible, but this engine cannot" in must.stdout, must.stdout[-800:]
