@@ -159,7 +159,8 @@ def write(out: Path, engine: str, text: str) -> None:
     old = out.read_text(encoding="utf-8") if out.exists() else ""
     sections = re.split(r"(?m)^(?=## )", old)[1:]
     titled = f"## {engine}\n"
-    kept = [text + "\n" if s.startswith(titled) else s for s in sections]
+    kept = [text if s.startswith(titled) else s for s in sections]
     if not any(s.startswith(titled) for s in sections):
-        kept.append(text + "\n")
-    out.write_text(HEADER + "\n" + "".join(kept).rstrip() + "\n", encoding="utf-8")
+        kept.append(text)
+    body = "\n".join(s.rstrip() + "\n" for s in kept)
+    out.write_text(f"{HEADER}\n{body}", encoding="utf-8")
