@@ -36,7 +36,7 @@ from kit.shell import dry, sh, succeed
 DOC = "docs/reproducible-builds.md"
 # The probe: its one layer tells whether the exporter rewrote its file's date.
 PROBE_DOCKERFILE = "FROM scratch\nCOPY stamp /stamp\n"
-NO_BUILDX = "it has no buildx, which alone can rewrite the build's dates"
+NO_BUILDX = "it has no buildx, the only way to rewrite the dates in a build"
 # How to get identical digests, for the line that says they differ.
 HOW = (
     "For identical digests: Docker Engine 26 or later with buildx and the containerd image "
@@ -164,7 +164,8 @@ def find_way() -> Way:
         if try_rewrite(name) is None:
             return Way(True, driver="docker-container", builder=name)
     return Way(
-        False, why_not=f"its builder ({driver} driver) cannot rewrite the build's dates: {refused}"
+        False,
+        why_not=f"its builder ({driver} driver) cannot rewrite the dates in a build: {refused}",
     )
 
 

@@ -1,6 +1,6 @@
 """`invoke build` on the real engine, from clones of one commit, as a user types it.
 
-Where the engine can rewrite the build's dates (buildx, and the containerd image store
+Where the engine can rewrite the dates in a build (buildx, and the containerd image store
 or a docker-container builder), two clones built with the kit give the same image ID,
 `invoke build --check` finds it again from two clean builds, and `invoke up` runs
 that very image. Where it cannot, the build says so in one line, with why, and the
@@ -123,10 +123,10 @@ def first(origin: Origin) -> tuple[Path, str, str]:
 
 @pytest.fixture(scope="module")
 def rewriting(facts: Engine) -> Engine:
-    """An engine that can rewrite the build's dates; else skip, saying why (the `facts`
+    """An engine that can rewrite the dates in a build; else skip, saying why (the `facts`
     fixture fails first when KIT_ENGINE=reproducible says it must)."""
     if not facts.can_rewrite:
-        pytest.skip(f"this engine cannot rewrite the build's dates: {facts}")
+        pytest.skip(f"this engine cannot rewrite the dates in a build: {facts}")
     return facts
 
 

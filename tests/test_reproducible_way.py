@@ -122,8 +122,8 @@ def test_an_engine_that_cannot_rewrite_builds_the_plain_way_and_says_why(
     line = next(x for x in printed if x.startswith("Same layer contents"))
     assert line == (
         "Same layer contents as any build of commit 4b74df4e5621, but for the dates of the "
-        "folders COPY makes; image digests differ on this engine: it has no buildx, which "
-        "alone can rewrite the build's dates. For identical digests: Docker Engine 26 or later "
+        "folders COPY makes; image digests differ on this engine: it has no buildx, the only "
+        "way to rewrite the dates in a build. For identical digests: Docker Engine 26 or later "
         "with buildx and the containerd image store (Docker Desktop: Settings > General > 'Use "
         "containerd for pulling and storing images'), or a docker-container builder; see "
         "docs/reproducible-builds.md."
@@ -262,7 +262,7 @@ def test_the_classic_store_without_another_builder_says_what_the_builder_said(
     )
     assert reproducible.find_way() == Way(
         False,
-        why_not="its builder (docker driver) cannot rewrite the build's dates: "
+        why_not="its builder (docker driver) cannot rewrite the dates in a build: "
         "OCI exporter is not supported for the docker driver.",
     )
 
