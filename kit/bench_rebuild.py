@@ -4,9 +4,10 @@ against the statement's Dockerfile, on the engine running now.
 The kit's side is built as `invoke build` builds (kit/reproducible.py) in a Git
 repository of its own holding api/: an edit not committed takes the lab's `docker
 build` (no other build could match it), an edit committed takes the reproducible
-export where the engine can. The statement's side (bench/naive/) is built with its
-own `docker build`, on the same base image, in the same run. Each engine has its own
-section in docs/BENCHMARKS-rebuild.md; a run replaces the section of its engine.
+export where the engine can. The statement's side (corrige/, its base image a variable:
+kit/corrige.py) is built with its own `docker build`, on the same base image, in the
+same run. Each engine has its own section in docs/BENCHMARKS-rebuild.md; a run
+replaces the section of its engine.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ import datetime as dt
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from kit import dates, docker, reproducible
-from kit.bench import NAIVE_SOURCE, run, spread, timed
+from kit import corrige, dates, docker, reproducible
+from kit.bench import run, spread, timed
 from kit.breakage import copy_build_context
 from kit.settings import load
 
@@ -61,7 +61,7 @@ def measure(runs: int, progress) -> tuple[dict[str, dict[str, list[float]]], rep
     base = ["--build-arg", f"PYTHON_IMAGE={load().python_image}"]
     naive_build = ["docker", "build", "-q", *base, "-t", TAGS["naive"]]
     with tempfile.TemporaryDirectory(prefix="tp1-bench-rebuild-") as tmp:
-        naive = Path(shutil.copytree(NAIVE_SOURCE, Path(tmp) / "naive"))
+        naive = corrige.parametrised(Path(tmp) / "naive") / "api"
         repo = Path(tmp) / "ours"
         copy_build_context(repo)
         git(repo, "init", "-q")
@@ -148,7 +148,7 @@ HEADER = (
     "a run replaces the section of the engine it ran on. Never edited by hand. Reproduce, on "
     "the engine to measure:\n\n"
     "```bash\nuv run invoke bench --rebuild-only --runs 3\n```\n\n"
-    "naive: `bench/naive/` (the statement's Dockerfile, which copies app.py before "
+    "naive: `corrige/` (the statement's Dockerfile, which copies app.py before "
     "`pip install`); ours: the kit's build of `api/`, as `invoke build` makes it. What the "
     "figures mean: [reproducible-builds.md](reproducible-builds.md).\n"
 )
