@@ -246,8 +246,8 @@ def grade(
 
     Builds, runs, curls, starts the stack, psql, logs, exec and restart as the statement
     says, on a scratch copy, with its own names and free 127.0.0.1 ports; prints a ✔/✗
-    per step with the cause and the fix, and removes all it made. Refuses (exit 3) a
-    Compose file that reaches the host (privileged, host mounts, the Docker socket...).
+    per step with the cause and the fix, and removes all it made. Refuses (exit 3), by
+    name, every Compose setting not known safe (host folders, devices, capabilities...).
     Exit 0: all passed; 1: some failed; 2: not gradable.
     """
     from kit.grading import run as grading

@@ -4,21 +4,40 @@ For the questions the kit asks (to docker, git) besides the commands it shows.""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from pathlib import Path
 
+from kit.replay import stop
+
 
 def run(
-    words: list[str], cwd: Path | str | None = None, env: dict[str, str] | None = None
+    words: list[str],
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Raises FileNotFoundError when the program is not installed."""
-    return subprocess.run(
+    """Raises FileNotFoundError when the program is not installed, and TimeoutExpired
+    after timeout seconds, once the program and its children are ended (`docker
+    compose` runs its plugin as a child: ending `docker` alone would leave it, so a
+    program with a timeout runs in a process group of its own)."""
+    posix = os.name != "nt"
+    with subprocess.Popen(
         words,
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
         errors="replace",
-        check=False,
-    )
+        start_new_session=posix and timeout is not None,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop(process, signal.SIGKILL if posix else signal.SIGTERM)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(words, process.returncode, out, err)

@@ -42,12 +42,13 @@ services:
       - "5432:5432"
 {db_extra}
   api:
-    build: ./api
+    build: {api_build}
     ports:
       - "8000:8000"
     depends_on:
       - db
-"""
+{api_extra}
+{top_extra}"""
 
 REPORT = """# Rapport TP1
 
@@ -101,12 +102,17 @@ def write_lab(
     user: str = "demo",
     report: bool = True,
     db_extra: str = "",
+    api_extra: str = "",
+    top_extra: str = "",
+    api_build: str = "./api",
 ) -> None:
     (lab / "api").mkdir(parents=True, exist_ok=True)
     (lab / "api" / "app.py").write_text(APP.format(name=name), encoding="utf-8")
     dockerfile = DOCKERFILE.format(base=base, host=host)
     (lab / "api" / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    compose = COMPOSE.format(user=user, db_extra=db_extra)
+    compose = COMPOSE.format(
+        user=user, db_extra=db_extra, api_extra=api_extra, top_extra=top_extra, api_build=api_build
+    )
     (lab / "docker-compose.yml").write_text(compose, encoding="utf-8")
     if report:
         (lab / "reports").mkdir(exist_ok=True)

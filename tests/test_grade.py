@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_events import EngineEvents, left_by_gradings
 from helpers import ROOT, docker, invoke
 from students import git, student_repo, write_lab
 
 from kit.grading import run, source
 from kit.settings import DEFAULT_IMAGES
 from kit.standins import stand_in_under
-
-GRADED = "tp1-grade-"  # the prefix of every name the grader gives
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +45,20 @@ def grade(*args: str) -> subprocess.CompletedProcess[str]:
 
 def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     """Grade repo; its exit code, its JSON and its output. Asserts it left nothing."""
-    volumes = volume_names()
-    result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
+    with EngineEvents() as seen:
+        result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
-    assert_nothing_left()
-    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"
+    assert_nothing_left(seen)
     report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
     return result.returncode, report, output
 
 
-def volume_names() -> set[str]:
-    """Every volume, anonymous ones included (they carry no name to filter on)."""
-    return set(docker("volume", "ls", "-q").stdout.split())
-
-
-def assert_nothing_left() -> None:
-    for kind, listing in (
-        ("container", ["ps", "-a", "--format", "{{.Names}} {{.Image}}"]),
-        ("image", ["images", "--format", "{{.Repository}}"]),
-        ("volume", ["volume", "ls", "--format", "{{.Name}}"]),
-        ("network", ["network", "ls", "--format", "{{.Name}}"]),
-    ):
-        left = [line for line in docker(*listing).stdout.splitlines() if GRADED in line]
-        assert not left, f"the grader left {kind}s: {left}"
+def assert_nothing_left(seen: EngineEvents) -> None:
+    """Nothing of the gradings seen is left: containers, images, networks, volumes
+    (anonymous ones included). The engine is shared: only theirs are judged."""
+    left = left_by_gradings(seen)
+    assert not left, f"the grader left: {left}"
 
 
 def by_step(report: dict) -> dict[str, list[dict]]:
@@ -155,13 +144,11 @@ def test_an_unsafe_compose_file_is_refused_before_anything_runs(
 ) -> None:
     extra = "    privileged: true\n    volumes:\n      - /etc:/host-etc\n"
     repo = student_repo(tmp_path / "mallory", db_extra=extra)
-    before = docker("ps", "-aq").stdout.split()
-    result = grade(str(repo))
+    with EngineEvents() as seen:
+        result = grade(str(repo))
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "service db: privileged: true" in result.stdout
-    assert "a host bind mount (/etc)" in result.stdout
-    assert docker("ps", "-aq").stdout.split() == before, "a container was created"
-    assert_nothing_left()
+    assert "refused: service db: privileged: not a setting a TP1 stack needs" in result.stdout
+    assert seen.gradings() == set(), "the refused grading made something on the engine"
 
 
 def test_a_lab_in_a_subfolder_is_graded_at_its_tp1_commit(
@@ -208,7 +195,7 @@ def test_a_class_list_reads_folders_of_results_but_grades_repositories(tmp_path:
 
 def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path) -> None:
     repo = student_repo(tmp_path / "kim")
-    volumes = volume_names()
+    events = EngineEvents().__enter__()
     grading = subprocess.Popen(
         [sys.executable, "-m", "invoke", "grade", str(repo)],
         cwd=ROOT,
@@ -218,18 +205,19 @@ def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path
         encoding="utf-8",
         start_new_session=True,
     )
-    seen = []
+    shown = []
     for line in grading.stdout:
-        seen.append(line)
+        shown.append(line)
         if line.startswith("✔ 5.3"):  # the stack is up: Ctrl-C, as a terminal sends it
             os.killpg(grading.pid, signal.SIGINT)
             break
     rest = grading.communicate(timeout=120)[0]
-    assert any(line.startswith("✔ 5.3") for line in seen), "".join(seen) + rest
+    events.__exit__()
+    assert any(line.startswith("✔ 5.3") for line in shown), "".join(shown) + rest
     assert grading.returncode != 0
     assert "Traceback" not in rest, rest
-    assert_nothing_left()
-    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"
+    assert len(events.gradings()) == 1, events.gradings()
+    assert_nothing_left(events)
 
 
 def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) -> None:
@@ -260,8 +248,8 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     alice = student_repo(tmp_path / "alice")
     class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
     summary = tmp_path / "grades.md"
-    volumes = volume_names()
-    run = invoke("grade-class", str(class_list), "--summary", str(summary), "--jobs", "2")
+    with EngineEvents() as seen:
+        run = invoke("grade-class", str(class_list), "--summary", str(summary), "--jobs", "2")
     assert run.returncode == 0, run.stdout + run.stderr
     table = summary.read_text(encoding="utf-8")
     rows = [line for line in table.splitlines() if "/alice" in line or "/heidi" in line]
@@ -269,5 +257,5 @@ def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     total = json.loads(made.read_text(encoding="utf-8"))["total"]
     assert f"| {total}/{total} |" in rows[0] and "| 8 |" in rows[1], rows
     assert "| 8 | Questions de réflexion et consignes pour le rendu | 1/2 |" in table
-    assert_nothing_left()
-    assert volume_names() <= volumes, f"the grader left volumes: {volume_names() - volumes}"
+    assert len(seen.gradings()) == 1, seen.gradings()  # alice's; heidi's was read
+    assert_nothing_left(seen)

@@ -24,7 +24,7 @@ from typing import Any
 
 from kit import quiet, statement
 from kit.docker import free_port
-from kit.grading import diagnose, safety, student_report
+from kit.grading import diagnose, inside, safety, student_report
 from kit.grading.source import COMPOSE_FILES, Source
 from kit.http import get
 from kit.replay import Outcome, Replay
@@ -105,6 +105,7 @@ class Grader:
             dict(os.environ),
             COMPOSE_PROJECT_NAME=self.project,
             COMPOSE_FILE=str(self.compose_file),
+            **safety.AT_RUN,
         )
         label = f"tp1-lab-kit.grade={self.project}"
         self.replay = Replay(source.root, env, label, timeout=STEP_TIMEOUT)
@@ -120,6 +121,7 @@ class Grader:
         # waited for a minute at every step again.
         self.answered: bool | None = None
         self.volumes: set[str] = set()  # volumes of its containers, removed at the end
+        self.report_found: tuple[bool, str] = (False, "")  # step 8, read before all runs
 
     # The statement's words, and the grader's.
     def part_4_words(self) -> dict[str, str]:
@@ -146,7 +148,7 @@ class Grader:
             return
         env = safety.clean_environment(self.replay.env, COMPOSE_PROJECT_NAME=self.project)
         try:
-            config = safety.resolved(root, root / name, env)
+            config = safety.judged(root, root / name, self.source.copy, env, self.project)
         except ValueError as error:
             missing = "required variable" in str(error) or "is missing a value" in str(error)
             why = f"docker compose config: {error}"
@@ -154,8 +156,6 @@ class Grader:
                 why += " (from a .env that is not in the repository?)"
             self.config_problem = Check.of("5.2", UNAVAILABLE if missing else FAILED, why)
             return
-        if offences := safety.offences(config, self.source.copy):
-            raise safety.Unsafe(offences)
         services = sorted(config.get("services") or {})
         if not {"api", "db"} <= set(services):
             self.config_problem = Check.of(
@@ -210,7 +210,10 @@ class Grader:
             return Outcome(command, shown, 124, f"timed out after {STEP_TIMEOUT:g} s")
 
     def grade_all(self) -> Grade:
+        # All the grader reads of the repository is read before any of it runs.
+        safety.statement_build(self.source.root, self.source.copy, self.project)
         self.read_compose()
+        self.report_found = student_report.check(self.source.root, self.source.copy)
         for command in statement.commands(3, 7):
             if command.step in NOT_REPLAYED:
                 continue
@@ -322,10 +325,18 @@ class Grader:
 
     # Parts 5 to 7: the stack.
     def layout(self) -> None:
-        root = self.source.root
-        missing = [name for name in statement.LAYOUT if not (root / name).is_file()]
-        other = [n for n in COMPOSE_FILES[:3] if (root / n).is_file()]
-        if missing == ["docker-compose.yml"] and other:
+        root, repo = self.source.root, self.source.copy
+        away = {n: why for n in statement.LAYOUT if (why := inside.leaves(root / n, repo))}
+        missing = [n for n in statement.LAYOUT if n not in away and not (root / n).is_file()]
+        other = [
+            n
+            for n in COMPOSE_FILES[:3]
+            if not inside.leaves(root / n, repo) and (root / n).is_file()
+        ]
+        if away:
+            detail = "; ".join(f"{name}: {why}, not followed" for name, why in away.items())
+            self.gates["layout"] = self.check("5.1", FAILED, detail, "tree")
+        elif missing == ["docker-compose.yml"] and other:
             self.gates["layout"] = self.check(
                 "5.1", DEVIATES, f"{other[0]} instead of docker-compose.yml", "tree"
             )
@@ -409,7 +420,7 @@ class Grader:
 
     # Step 8.
     def report(self) -> None:
-        ok, detail = student_report.check(self.source.root, self.source.copy)
+        ok, detail = self.report_found
         self.check("8", PASSED if ok else FAILED, detail, "reports/rapport.md")
 
     # Questions to the engine, quietly.

@@ -39,7 +39,8 @@ def one(
             grade = checks.grade(found, say)
         except safety.Unsafe as unsafe:
             result = {"repo": origin, "commit": found.commit, "checks": []}
-            return UNSAFE, result | {"error": "refused as unsafe", "unsafe": unsafe.offences}
+            refused = {"error": "refused as unsafe", "unsafe": unsafe.offences}
+            return UNSAFE, result | refused | {"project": unsafe.project}
     outcome = grade.as_json()
     return (0 if grade.passed == grade.total else 1), outcome
 

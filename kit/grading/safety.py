@@ -1,42 +1,46 @@
-"""A student's Compose file is untrusted: what the grader refuses, and what it runs instead.
+"""A student's Compose file is untrusted: what the grader accepts, and what it runs instead.
 
-The grader reads the file as Compose resolves it (`docker compose config`), refuses
-every setting that reaches past the container (exit 3, before anything is built or
-run), and runs a confined copy: its own project name and image tags, ports on
-127.0.0.1 chosen free, no fixed container names, limits on memory, CPU and PIDs.
+Before anything is built or run: the files `docker compose config` would read are
+judged first (compose_reads.py), then the file is resolved with a clean environment,
+then judged key by key against an allowlist (allowlist.py); anything not known safe is
+refused (exit 3). What runs is a confined copy: its own project name and image tags,
+ports on 127.0.0.1 chosen free, no fixed container names nor engine object names,
+limits on memory, CPU and PIDs.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kit import quiet
+from kit.grading import allowlist, compose_reads, inside
 
-# Namespaces of the host a service may ask to share.
-HOST_NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
-# security_opt values that switch a protection off.
-DISABLED = ("unconfined", "label:disable", "label=disable", "no-new-privileges:false")
-DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock", "//./pipe/docker_engine")
 # What each graded service may use, whatever its file says.
 LIMITS = {"memory": "512M", "cpus": "1.0", "pids": 256}
-LIMIT_KEYS = ("mem_limit", "memswap_limit", "cpus", "cpu_count", "cpu_quota", "pids_limit")
 # The variables a student's Compose file is resolved with: the engine's, nothing of ours.
 PASSED_ON = (
     "PATH", "HOME", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH",
     "DOCKER_TLS_VERIFY", "DOCKER_BUILDKIT", "SYSTEMROOT", "USERPROFILE", "APPDATA",
     "LOCALAPPDATA", "TEMP", "TMP", "PROGRAMDATA",
 )  # fmt: skip
+# Once resolved, the confined file holds every value: Compose reads no .env again (a
+# container may have changed the one in the repository since).
+AT_RUN = {"COMPOSE_DISABLE_ENV_FILE": "1"}
+CONFIG_TIMEOUT = 60.0  # seconds `docker compose config` may take
+COMPOSE = ("docker", "compose")
 
 
 class Unsafe(Exception):
-    """Settings refused (exit 3), each naming its service."""
+    """Settings refused (exit 3), each naming its service (or the top level) and key."""
 
-    def __init__(self, offences: list[str]) -> None:
+    def __init__(self, offences: list[str], project: str | None = None) -> None:
         super().__init__("; ".join(offences))
         self.offences = offences
+        self.project = project  # the names this grading would have used
 
 
 def clean_environment(environ: dict[str, str], **values: str) -> dict[str, str]:
@@ -45,52 +49,45 @@ def clean_environment(environ: dict[str, str], **values: str) -> dict[str, str]:
     return {k: v for k, v in environ.items() if k.upper() in PASSED_ON} | values
 
 
-def resolved(root: Path, compose_file: Path, env: dict[str, str]) -> dict[str, Any]:
+def resolved(
+    root: Path, compose_file: Path, env: dict[str, str], compose: tuple[str, ...] = COMPOSE
+) -> dict[str, Any]:
     """The student's Compose file as Compose resolves it; ValueError with its last line."""
-    config = ["docker", "compose", "-f", str(compose_file), "config", "--format", "json"]
-    result = quiet.run(config, cwd=root, env=env)
+    config = [*compose, "-f", str(compose_file), "config", "--format", "json"]
+    try:
+        result = quiet.run(config, cwd=root, env=env, timeout=CONFIG_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"docker compose config took more than {CONFIG_TIMEOUT:g} s") from None
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or [f"exit {result.returncode}"]
         raise ValueError(lines[-1])
     return json.loads(result.stdout)
 
 
-def outside(path: str, repo: Path) -> bool:
-    return not Path(path).resolve().is_relative_to(repo.resolve())
+def judged(
+    root: Path, compose_file: Path, repo: Path, env: dict[str, str], project: str
+) -> dict[str, Any]:
+    """The resolved file, once every file Compose reads and every setting it holds is
+    known safe; Unsafe before anything is run otherwise, ValueError for a file that
+    cannot be resolved (the student's mistake)."""
+    if found := compose_reads.judge(compose_file, repo):
+        raise Unsafe(found, project)
+    config = resolved(root, compose_file, env)
+    if found := allowlist.offences(config, repo):
+        raise Unsafe(found, project)
+    return config
 
 
-def offences(config: dict[str, Any], repo: Path) -> list[str]:
-    """Every setting that reaches the host, as `service NAME: what`."""
-    found = []
-    for name, service in (config.get("services") or {}).items():
-        said = []
-        if service.get("privileged"):
-            said.append("privileged: true")
-        said += [f"{key}: host" for key in HOST_NAMESPACES if service.get(key) == "host"]
-        if service.get("devices"):
-            said.append("devices: the host's devices")
-        if service.get("cap_add"):
-            said.append(f"cap_add: {', '.join(service['cap_add'])}")
-        said += [f"security_opt: {o}" for o in service.get("security_opt") or [] if o in DISABLED]
-        for volume in service.get("volumes") or []:
-            source = str(volume.get("source", ""))
-            if volume.get("type") in ("bind", "npipe") and source in DOCKER_SOCKETS:
-                said.append(f"the Docker socket mounted ({source})")
-            elif volume.get("type") in ("bind", "npipe") and outside(source, repo):
-                said.append(f"a host bind mount ({source})")
-        build = service.get("build") or {}
-        if build and outside(build.get("context", "."), repo):
-            said.append(f"a build context outside the repository ({build['context']})")
-        if build.get("network") == "host":
-            said.append("build network: host")
-        found += [f"service {name}: {what}" for what in said]
-    for kind in ("volumes", "networks", "secrets", "configs"):
-        for name, item in (config.get(kind) or {}).items():
-            if (item or {}).get("external"):
-                found.append(f"{kind} {name}: external (not the grader's to use)")
-            elif (item or {}).get("file") and outside(item["file"], repo):
-                found.append(f"{kind} {name}: a host file ({item['file']})")
-    return found
+def statement_build(root: Path, repo: Path, project: str) -> None:
+    """The statement's own `docker build .` in api/: Docker's client reads the folder,
+    its Dockerfile and .dockerignore files, which must all be the repository's."""
+    api = root / "api"
+    found = [f"api/: {why}" for why in [inside.leaves(api, repo)] if why]
+    for name in ("Dockerfile", "Dockerfile.dockerignore", ".dockerignore"):
+        if not found and (why := inside.problem(api / name, repo)):
+            found.append(f"api/{name}: {why}")
+    if found:
+        raise Unsafe(found, project)
 
 
 @dataclass
@@ -106,20 +103,34 @@ class Confined:
 
 
 def confine(config: dict[str, Any], project: str, free_port: Any) -> Confined:
-    """The file to run: ports on 127.0.0.1 chosen free, no container_name, our image
-    tags for what it builds, our limits."""
-    config = json.loads(json.dumps(config))
-    config.pop("name", None)
+    """The file to run: ports on 127.0.0.1 chosen free; no name of the student's for a
+    container, volume or network (Compose names them after the grader's project, so
+    no other project's volume is ever mounted); our image tags for what it builds, so
+    no image of the engine is overwritten; our limits; no pull policy (an image built
+    once is not built again while the student's containers run)."""
+    config = {
+        key: value
+        for key, value in json.loads(json.dumps(config)).items()
+        if key != "name" and not key.startswith("x-")
+    }
+    for kind in ("volumes", "networks", "secrets", "configs"):
+        for item in (config.get(kind) or {}).values():
+            if isinstance(item, dict):
+                item.pop("name", None)
     confined = Confined(config)
     for name, service in (config.get("services") or {}).items():
-        service.pop("container_name", None)
+        for key in allowlist.REPLACED:
+            service.pop(key, None)
         if service.get("build"):
             service["image"] = f"{project}-{name}"
             confined.images.append(service["image"])
-        for key in LIMIT_KEYS:
-            service.pop(key, None)
-        deploy = service.setdefault("deploy", {})
-        deploy.setdefault("resources", {})["limits"] = dict(LIMITS)
+        policy = (service.get("deploy") or {}).get("restart_policy")
+        service["deploy"] = {"resources": {"limits": dict(LIMITS)}}
+        if policy:
+            service["deploy"]["restart_policy"] = policy
+        # A variable named without a value is taken from Compose's own environment.
+        environment = service.get("environment") or {}
+        service["environment"] = {k: v for k, v in environment.items() if v is not None}
         for port in service.get("ports") or []:
             target = int(port["target"])
             confined.asked.setdefault(name, {})[target] = str(port.get("published") or "")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kit import quiet
 from kit.docker import last_line
+from kit.grading import inside
 from kit.statement import LAYOUT
 
 # Any of these is `docker compose`'s file when typed in the lab's root.
@@ -60,7 +61,10 @@ def fetch(
     if ref or before or URL.match(origin) or (bare and bare.stdout.strip() == "true"):
         clone(origin if URL.match(origin) else str(path.resolve()), copy, ref, before)
     else:
-        shutil.copytree(path, copy, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+        try:
+            shutil.copytree(path, copy, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+        except shutil.Error as error:  # a named pipe, a file that cannot be read...
+            raise Unusable(f"{origin}: cannot be copied ({error.args[0][0][2]}).") from None
     commit, changes = None, False
     head = git("rev-parse", "HEAD", cwd=copy)
     if head.returncode == 0 and (copy / ".git").exists():
@@ -88,18 +92,28 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> None:
         raise Unusable(f"{origin} has no commit, tag or branch {ref!r}.")
 
 
+def folders(parent: Path) -> list[Path]:
+    """The folders in parent that may hold the lab: no link (never followed), no tool's."""
+    return sorted(
+        p
+        for p in parent.iterdir()
+        if p.is_dir()
+        and not p.is_symlink()
+        and not p.name.startswith(".")
+        and p.name not in IGNORED
+    )
+
+
 def lab_root(copy: Path, given: str | None) -> Path:
     """Where the lab is: --root, or the folder (the repository's root, or a subfolder
     such as TP1/) that holds most of the statement's layout, the shallowest first."""
     if given:
         root = (copy / given).resolve()
-        if not root.is_dir() or not root.is_relative_to(copy.resolve()):
+        if inside.leaves(copy / given, copy) or not root.is_dir():
             raise Unusable(f"--root {given}: no such folder in the repository.")
         return root
     scored = []
-    for folder in [copy, *sorted(p for p in copy.glob("*/") if p.is_dir()), *copy.glob("*/*/")]:
-        if folder.name.startswith(".") or folder.name in IGNORED:
-            continue
+    for folder in [copy, *folders(copy), *(f for top in folders(copy) for f in folders(top))]:
         found = [name for name in LAYOUT if (folder / name).is_file()]
         found += [name for name in COMPOSE_FILES[:3] if (folder / name).is_file()]
         if found:

@@ -1,5 +1,6 @@
 """Step 8: the report the consignes ask for, found where students put it and read as
-Markdown: a section per part of the statement (1 to 8)."""
+Markdown: a section per part of the statement (1 to 8). Only a regular file of the
+repository, under 1 MB, is read: a link that leaves the repository is reported."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+
+from kit.grading import inside
 
 PARTS = range(1, 9)
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
@@ -35,7 +38,10 @@ def candidates(lab: Path, repo: Path) -> list[Path]:
             "*/rapport*.md",
             "README.md",
         ):
-            found += sorted(p for p in base.glob(pattern) if p.is_file() and p not in found)
+            # A link is a candidate, judged (not followed) when it is read.
+            found += sorted(
+                p for p in base.glob(pattern) if (p.is_symlink() or p.is_file()) and p not in found
+            )
     return found
 
 
@@ -63,21 +69,26 @@ def parts(text: str) -> set[int]:
 def check(lab: Path, repo: Path) -> tuple[bool, str]:
     """Whether a report answers every part, and what was found or is missing."""
     best: tuple[set[int], Path] | None = None
+    refused = []
     for path in candidates(lab, repo):
-        found = parts(path.read_text(encoding="utf-8", errors="replace"))
+        try:
+            text = inside.read_text(path, repo)
+        except inside.Refused as why:
+            refused.append(f"{path.relative_to(repo).as_posix()}: {why}, not read")
+            continue
+        found = parts(text)
         if best is None or len(found) > len(best[0]):
             best = (found, path)
         if len(found) == len(PARTS):
             return True, f"{path.relative_to(repo).as_posix()}: a section for each part 1-8"
     if best is None:
-        return False, (
-            "no report: the consignes ask for reports/rapport.md (Markdown), with a section "
-            "per part"
-        )
+        return False, "; ".join(
+            [*refused, "no report: the consignes ask for reports/rapport.md (Markdown), "]
+        ) + "with a section per part"
     found, path = best
     missing = sorted(set(PARTS) - found)
     return False, (
         f"{path.relative_to(repo).as_posix()} has no heading for part(s) "
         f"{', '.join(map(str, missing))}: give each part of the statement its section "
-        "(e.g. `## 3. Construire une première image`)"
+        "(e.g. `## 3. Construire une première image`)" + "".join(f"; {why}" for why in refused)
     )
