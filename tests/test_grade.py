@@ -168,6 +168,69 @@ def test_a_lab_in_a_subfolder_is_graded_at_its_tp1_commit(
     assert report["commit"] == git(repo, "rev-parse", "tp1")
 
 
+def later_tps(repo: Path, size: int = 3_000_000) -> bytes:
+    """Commit what later TPs add after TP1: a large model file (incompressible)."""
+    big = os.urandom(size)
+    (repo / "TP6").mkdir()
+    (repo / "TP6" / "model.pkl").write_bytes(big)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "TP6", date="2026-12-01T12:00:00")
+    return big
+
+
+def bare_copy_without(repo: Path, bare: Path, path: str) -> None:
+    """A bare copy of repo whose object store lacks the file at path of its latest
+    commit, as some mirrors and partial clones do."""
+    git(repo, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(repo, "push", "-q", str(bare), "main", "--tags")  # few objects: stored loose
+    blob = git(repo, "rev-parse", f"HEAD:{path}")
+    (bare / "objects" / blob[:2] / blob[2:]).unlink()
+
+
+def test_a_commit_is_graded_from_a_copy_whose_latest_files_cannot_be_checked_out(
+    public_images: None, tmp_path: Path
+) -> None:
+    """Only the commit graded is checked out: a file of the default branch that is
+    missing from the object store does not matter, nor is a later TP downloaded."""
+    repo = student_repo(tmp_path / "olivia", date="2026-10-01T12:00:00")
+    git(repo, "tag", "tp1")
+    big = later_tps(repo)
+    bare = tmp_path / "olivia.git"
+    bare_copy_without(repo, bare, "TP6/model.pkl")
+    plain = subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "plain")], check=False)
+    assert plain.returncode != 0, "the copy was meant to be impossible to check out whole"
+    code, report, output = graded(bare, tmp_path, "--ref", "tp1")
+    assert code == 0, output
+    assert report["commit"] == report["fetched"]["commit"] == git(repo, "rev-parse", "tp1")
+    assert report["fetched"]["bytes"] < len(big) / 10, report["fetched"]
+
+
+def test_only_the_commit_graded_is_fetched(tmp_path: Path) -> None:
+    """No engine needed: what is cloned and checked out for --ref, a branch of the
+    origin (origin/BRANCH), --before, and a URL with no ref (its default branch)."""
+    repo = student_repo(tmp_path / "paul", date="2026-10-01T12:00:00")
+    tp1 = git(repo, "rev-parse", "HEAD")
+    git(repo, "branch", "rendu-tp1")
+    big = later_tps(repo)
+    url = (tmp_path / "paul").as_uri()
+    for n, (origin, ref, before) in enumerate(
+        [
+            (str(repo), "rendu-tp1", None),
+            (str(repo), "origin/rendu-tp1", None),
+            (url, None, "2026-10-08T23:59:59"),
+            (url, None, None),
+        ]
+    ):
+        found = source.fetch(origin, tmp_path / f"scratch-{n}", ref=ref, before=before)
+        assert found.fetched is not None and found.fetched["commit"] == found.commit
+        if ref or before:
+            assert found.commit == tp1, (origin, ref, before)
+            assert not (found.copy / "TP6").exists()
+            assert found.fetched["bytes"] < len(big) / 10, found.fetched
+        else:
+            assert (found.copy / "TP6" / "model.pkl").read_bytes() == big
+
+
 def test_before_a_deadline_picks_the_last_commit_made_before_it(tmp_path: Path) -> None:
     """No engine needed: which state of the repository is graded, and where its lab is."""
     repo = student_repo(tmp_path / "judy", subfolder="TP1", date="2026-10-01T12:00:00")

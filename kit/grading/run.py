@@ -35,13 +35,14 @@ def one(
         at = f" at {found.commit[:12]}" if found.commit else ""
         changes = " (with changes not committed)" if found.changes else ""
         say(f"Grading {where}{origin}{at}{changes}")
+        fetched = {"fetched": found.fetched} if found.fetched else {}
         try:
             grade = checks.grade(found, say)
         except safety.Unsafe as unsafe:
-            result = {"repo": origin, "commit": found.commit, "checks": []}
+            result = {"repo": origin, "commit": found.commit, **fetched, "checks": []}
             refused = {"error": "refused as unsafe", "unsafe": unsafe.offences}
             return UNSAFE, result | refused | {"project": unsafe.project}
-    outcome = grade.as_json()
+    outcome = grade.as_json() | fetched
     return (0 if grade.passed == grade.total else 1), outcome
 
 

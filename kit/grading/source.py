@@ -1,4 +1,11 @@
-"""The repository to grade: a scratch copy of the state asked for, and where its lab is."""
+"""The repository to grade: a scratch copy of the state asked for, and where its lab is.
+
+A working tree given as it is is copied (changes included). Anything else (a URL, a bare
+repository, --ref, --before) is cloned without checking out the default branch, its
+file contents fetched only when checked out (`--filter=blob:none`, a local repository
+through file:// so the filter applies too): only the commit graded is ever written,
+and later TPs' large files are never downloaded.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kit import quiet
 from kit.docker import last_line
@@ -18,6 +26,9 @@ COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 # Folders never copied nor searched: tools' caches, not the student's work.
 IGNORED = (".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache")
 URL = re.compile(r"^[\w+.-]+://|^[\w.-]+@[\w.-]+:")
+# A local repository serves blobs on demand only when it allows filters: its own
+# setting, which the grader never changes, so the serving program is told instead.
+LOCAL_UPLOAD_PACK = "git -c uploadpack.allowFilter=true upload-pack"
 
 
 class Unusable(Exception):
@@ -31,6 +42,7 @@ class Source:
     root: Path  # the lab's root in it: where docker-compose.yml and api/ are
     commit: str | None  # the commit graded, for a Git repository
     changes: bool = False  # a working tree graded with changes not committed
+    fetched: dict[str, Any] | None = None  # for a clone: the commit, the bytes fetched
 
     @property
     def root_in_repo(self) -> str:
@@ -58,8 +70,9 @@ def fetch(
         raise Unusable(f"{origin}: no such folder, and not a Git URL.")
     copy = scratch / "repo"
     bare = not URL.match(origin) and git("rev-parse", "--is-bare-repository", cwd=path)
+    fetched = None
     if ref or before or URL.match(origin) or (bare and bare.stdout.strip() == "true"):
-        clone(origin if URL.match(origin) else str(path.resolve()), copy, ref, before)
+        fetched = clone(origin, copy, ref, before)
     else:
         try:
             shutil.copytree(path, copy, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
@@ -70,11 +83,22 @@ def fetch(
     if head.returncode == 0 and (copy / ".git").exists():
         commit = head.stdout.strip()
         changes = bool(git("status", "--porcelain", cwd=copy).stdout.strip())
-    return Source(origin, copy, lab_root(copy, root), commit, changes)
+    return Source(origin, copy, lab_root(copy, root), commit, changes, fetched)
 
 
-def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> None:
-    result = git("clone", "--quiet", "--no-hardlinks", origin, str(copy))
+def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> dict[str, Any]:
+    """Clone origin with no checkout and no file contents, then check out the one
+    commit graded; what was fetched (the commit, the bytes of objects) for the JSON."""
+    url = origin if URL.match(origin) else Path(origin).expanduser().resolve().as_uri()
+    local = url.startswith("file://")  # served by a program run here
+    served = [
+        "--upload-pack",
+        LOCAL_UPLOAD_PACK,
+        "-c",
+        f"remote.origin.uploadpack={LOCAL_UPLOAD_PACK}",
+    ]
+    words = ["clone", "--quiet", "--no-checkout", "--filter=blob:none", *(served if local else [])]
+    result = git(*words, url, str(copy))
     if result.returncode != 0:
         raise Unusable(f"git clone {origin} failed: {last_line(result)}")
     if before:
@@ -82,14 +106,29 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> None:
         if not found:
             raise Unusable(f"{origin} has no commit before {before} on its default branch.")
         ref = found
-    if ref:
-        # A branch of the origin is a remote branch of the clone.
-        for name in (ref, f"origin/{ref}"):
-            commit = git("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", cwd=copy)
-            if commit.returncode == 0:
-                git("checkout", "--quiet", "--detach", commit.stdout.strip(), cwd=copy)
-                return
-        raise Unusable(f"{origin} has no commit, tag or branch {ref!r}.")
+    commit = None
+    # A branch of the origin is a remote branch of the clone.
+    for name in (ref, f"origin/{ref}") if ref else ("HEAD",):
+        found = git("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", cwd=copy)
+        if found.returncode == 0:
+            commit = found.stdout.strip()
+            break
+    if commit is None:
+        what = f"commit, tag or branch {ref!r}" if ref else "commit on its default branch"
+        raise Unusable(f"{origin} has no {what}.")
+    checkout = git("checkout", "--quiet", "--detach", commit, cwd=copy)
+    if checkout.returncode != 0:
+        raise Unusable(
+            f"{origin}: commit {commit[:12]} cannot be checked out: {last_line(checkout)}"
+        )
+    return {"commit": commit, "filter": "blob:none", "bytes": objects_size(copy)}
+
+
+def objects_size(copy: Path) -> int:
+    """The bytes of objects in a clone (packs and loose), as `git count-objects` says."""
+    counted = git("count-objects", "-v", cwd=copy).stdout.splitlines()
+    sizes = dict(line.split(": ", 1) for line in counted if ": " in line)
+    return 1024 * sum(int(sizes.get(key, 0)) for key in ("size", "size-pack"))
 
 
 def folders(parent: Path) -> list[Path]:
