@@ -273,20 +273,30 @@ def grade(
 @task(
     positional=["class_list"],
     help={
-        "class_list": "a file with one repository (path, URL, or JSON result) per line",
+        "class_list": "a file with one repository (path, URL, or JSON result) per line; "
+        "a repository may be followed by its own ref (URL REF)",
+        "ref": "grade every repository at this commit, tag or branch",
+        "before": "grade every repository at its last commit before this date (the deadline)",
         "summary": "the Markdown table to write (default: grades.md)",
         "json_dir": "a folder for each repository's JSON result",
         "jobs": "how many repositories to grade at once (default 1)",
     },
 )
 def grade_class(
-    c: Context, class_list: str, summary: str = "grades.md", json_dir: str = "", jobs: int = 1
+    c: Context,
+    class_list: str,
+    summary: str = "grades.md",
+    json_dir: str = "",
+    jobs: int = 1,
+    ref: str | None = None,
+    before: str | None = None,
 ) -> None:
     """For teachers: `invoke grade` on each repository of a class list, and one table.
 
     Lines may name JSON results made by the grading workflow of students' repositories
     (or a folder of them): those are read, not graded again. Writes a row per repository
-    (passed/total, the steps not passed) and how many passed each step.
+    (passed/total, the steps not passed) and how many passed each step. --before (the
+    deadline) or --ref grades the whole class at one state; a line's own ref wins.
     """
     from kit.grading import run as grading
 
@@ -294,7 +304,7 @@ def grade_class(
         raise Exit(f"{class_list}: no such file (one repository, URL or JSON per line).", 2)
     docker.require_engine()
     folder = Path(json_dir) if json_dir else None
-    results = grading.klass(Path(class_list), Path(summary), folder, jobs)
+    results = grading.klass(Path(class_list), Path(summary), folder, jobs, ref=ref, before=before)
     print(f"{len(results)} repositories graded: {summary}")
 
 

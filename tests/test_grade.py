@@ -243,6 +243,47 @@ def test_before_a_deadline_picks_the_last_commit_made_before_it(tmp_path: Path) 
     assert (repo / "TP1" / "api" / "app.py").read_text(encoding="utf-8") == "late = True\n"
 
 
+def test_a_class_is_graded_at_its_deadline_a_line_at_its_own_ref(
+    engine: None, tmp_path: Path
+) -> None:
+    """`grade-class --before` grades each repository at its last commit before the
+    deadline; a line's own ref (`URL REF`) wins. After the deadline each repository
+    turns unsafe (refused if graded); before it, it has no Dockerfile yet, so the
+    gradings build nothing: the test is about which commit each one reads."""
+    unsafe = "    privileged: true\n"
+    commits = {}
+    for name in ("quentin", "rose"):
+        repo = tmp_path / name
+        (repo / "api").mkdir(parents=True)
+        git(repo, "init", "-q", "-b", "main")
+        (repo / "api" / "app.py").write_text("# TP1\n", encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "TP1 started", date="2026-10-01T12:00:00")
+        (repo / "api" / "app.py").write_text("# TP1, done\n", encoding="utf-8")
+        git(repo, "commit", "-q", "-am", "TP1 done, late", date="2026-10-10T12:00:00")
+        git(repo, "tag", "rendu")
+        write_lab(repo, db_extra=unsafe)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "TP2", date="2026-10-20T12:00:00")
+        commits[name] = (git(repo, "rev-parse", "HEAD~2"), git(repo, "rev-parse", "rendu"))
+    class_list = tmp_path / "classe.txt"
+    quentin = (tmp_path / "quentin").as_uri()  # a URL, as from a Git host
+    class_list.write_text(f"{quentin}\nrose rendu\n", encoding="utf-8")
+    json_dir, summary = tmp_path / "results", tmp_path / "grades.md"
+    with EngineEvents() as seen:
+        run = invoke(
+            "grade-class", str(class_list), "--summary", str(summary),
+            "--json-dir", str(json_dir), "--before", "2026-10-08T23:59:59",
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(json_dir.glob("*.json"))]
+    assert [r.get("error") for r in results] == [None, None], results
+    assert [r["commit"] for r in results] == [commits["quentin"][0], commits["rose"][1]]
+    assert [r["repo"] for r in results] == [quentin, str(tmp_path / "rose")]
+    assert "/quentin" in summary.read_text(encoding="utf-8")
+    assert seen.gradings() == set() and left_by_gradings(seen) == []
+
+
 def test_a_class_list_reads_folders_of_results_but_grades_repositories(tmp_path: Path) -> None:
     results = tmp_path / "artifacts"
     results.mkdir()

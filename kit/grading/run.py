@@ -52,8 +52,9 @@ def write(result: dict[str, Any], path: Path) -> None:
 
 
 def entries(class_list: Path) -> list[str]:
-    """The repositories of a class list: one path, URL or JSON result per line; blank
-    lines and # comments skipped; a folder of JSON results counts as all of them."""
+    """The repositories of a class list: one path, URL or JSON result per line, a
+    repository maybe followed by its own ref (`URL REF`); blank lines and # comments
+    skipped; a folder of JSON results counts as all of them."""
     lines = class_list.read_text(encoding="utf-8").splitlines()
     found = []
     for line in (ln.strip() for ln in lines):
@@ -73,14 +74,31 @@ def results_only(folder: Path) -> bool:
     return bool(shown) and all(p.is_file() and p.suffix == ".json" for p in shown)
 
 
-def result_of(entry: str, base: Path, jobs_say: Callable[[str], None]) -> dict[str, Any]:
+def own_ref(entry: str, base: Path) -> tuple[str, str | None]:
+    """A line's repository, and the ref it carries (`URL REF`), if any."""
+    words = entry.rsplit(None, 1)
+    if len(words) == 2 and not (base / entry).expanduser().exists():
+        return words[0], words[1]
+    return entry, None
+
+
+def result_of(
+    entry: str,
+    base: Path,
+    jobs_say: Callable[[str], None],
+    ref: str | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
     """A JSON result already made (by the workflow of a student's repository), else a
-    grading now."""
+    grading now: at the line's own ref if it carries one, else at the class's."""
+    entry, own = own_ref(entry, base)
     path = (base / entry).expanduser()
     if entry.endswith(".json") and path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     origin = str(path) if path.exists() else entry
-    return one(origin, say=jobs_say)[1]
+    if own:
+        ref, before = own, None
+    return one(origin, ref=ref, before=before, say=jobs_say)[1]
 
 
 def klass(
@@ -89,13 +107,17 @@ def klass(
     json_dir: Path | None = None,
     jobs: int = 1,
     progress: Callable[[str], None] = print,
+    ref: str | None = None,
+    before: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Grade every repository of the list (jobs at once) and write the summary."""
+    """Grade every repository of the list (jobs at once), all at one state (ref, or the
+    last commit before a deadline) unless a line carries its own ref; write the summary."""
     repos = entries(class_list)
     results: list[dict[str, Any]] = [{}] * len(repos)
 
     def graded(index: int) -> None:
-        results[index] = result_of(repos[index], class_list.parent, lambda line: None)
+        found = result_of(repos[index], class_list.parent, lambda line: None, ref, before)
+        results[index] = found
         done = sum(bool(r) for r in results)
         passed = f"{results[index].get('passed', 0)}/{results[index].get('total', 0)}"
         progress(f"[{done}/{len(repos)}] {repos[index]}: {results[index].get('error') or passed}")
