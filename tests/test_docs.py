@@ -222,7 +222,7 @@ def test_every_invoke_command_names_a_task_and_its_options() -> None:
         ["nope"],
         ["down", "--nope"],
         ["logs", "api", "--nope"],
-        ["grade-class", "c.txt", "--ref", "x"],
+        ["grade-class", "c.txt", "--root", "x"],
         ["--help", "nope"],
         ["--dry", "nope"],
     ],
