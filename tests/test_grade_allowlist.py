@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, wait_until
+from markdown_it import MarkdownIt
 from students import student_repo, write_lab
 
 from kit import quiet
@@ -249,3 +250,27 @@ def test_a_command_that_hangs_is_ended_with_its_children(tmp_path: Path) -> None
         return stat.exists() and stat.read_text(encoding="utf-8").split(") ")[1][:1] == "Z"
 
     wait_until(gone, timeout=10, what=f"the child {child} to be ended")
+
+
+def first_column_keys(page: Path) -> list[set[str]]:
+    """The keys named in the first column of each table of a page, table by table."""
+    tables: list[set[str]] = []
+    cell = 0
+    for token in MarkdownIt("commonmark").enable("table").parse(page.read_text(encoding="utf-8")):
+        if token.type == "table_open":
+            tables.append(set())
+        elif token.type == "tr_open":
+            cell = 0
+        elif token.type == "td_open":
+            cell += 1
+        elif token.type == "inline" and cell == 1:
+            tables[-1] |= {c.content for c in token.children or [] if c.type == "code_inline"}
+    return tables
+
+
+def test_the_teachers_page_names_exactly_what_the_allowlist_accepts() -> None:
+    """docs/grading.md's tables of a service's keys and of the top level's name each key
+    allowlist.py accepts, and no other: a key added to one is added to the other."""
+    service, top = first_column_keys(ROOT / "docs" / "grading.md")
+    assert service == set(allowlist.SERVICE) | set(compose_reads.MERGED_SERVICE)
+    assert top == set(allowlist.TOP) | set(compose_reads.MERGED_TOP) | {"x-*"}
