@@ -22,7 +22,7 @@ from engine_events import EngineEvents
 from helpers import docker, invoke
 from students import REPORT, student_repo
 
-from kit.grading import checks, source, student_report
+from kit.grading import checks, safety, source, student_report
 
 OUTSIDE = "LEAKED=the host's file was read\n"  # what a file outside the repository holds
 POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
@@ -378,6 +378,31 @@ def test_a_setting_that_reaches_the_host_is_refused_and_nothing_is_created(
     assert report["checks"] == [] and report["project"].startswith("tp1-grade-")
     made = seen.naming(report["project"])
     assert made == [], f"the engine saw the refused grading make: {made}"
+
+
+# Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine.
+COMPOSE_2_26 = Path(
+    "/opt/docker-sandbox/engine-26/root/usr/libexec/docker/cli-plugins/docker-compose"
+)
+
+
+@pytest.mark.skipif(not COMPOSE_2_26.is_file(), reason="no Compose 2.26 on this machine")
+@pytest.mark.parametrize("hostile", CASES, ids=[case.case for case in CASES])
+def test_compose_2_26_resolves_no_case_into_something_accepted(
+    tmp_path: Path, hostile: Hostile
+) -> None:
+    """The same judgement of each case as Debian 13's Compose resolves it (its `config`
+    needs no engine): refused with the same words."""
+    repo = hostile.write(tmp_path)
+    copy = source.fetch(str(repo), tmp_path / "scratch").copy
+    env = safety.clean_environment(dict(os.environ), COMPOSE_PROJECT_NAME="tp1-grade-00000000")
+    compose = (str(COMPOSE_2_26),)
+    project = "tp1-grade-00000000"
+    with pytest.raises(safety.Unsafe) as refused:  # what the grader judges, in its order
+        safety.statement_build(copy, copy, project)
+        safety.judged(copy, copy / "docker-compose.yml", copy, env, project, compose)
+    said = refused.value.offences
+    assert any(all(words in why for words in hostile.expect) for why in said), said
 
 
 def test_the_cases_cover_every_kind_of_setting_the_issue_names() -> None:

@@ -65,14 +65,19 @@ def resolved(
 
 
 def judged(
-    root: Path, compose_file: Path, repo: Path, env: dict[str, str], project: str
+    root: Path,
+    compose_file: Path,
+    repo: Path,
+    env: dict[str, str],
+    project: str,
+    compose: tuple[str, ...] = COMPOSE,
 ) -> dict[str, Any]:
     """The resolved file, once every file Compose reads and every setting it holds is
     known safe; Unsafe before anything is run otherwise, ValueError for a file that
     cannot be resolved (the student's mistake)."""
     if found := compose_reads.judge(compose_file, repo):
         raise Unsafe(found, project)
-    config = resolved(root, compose_file, env)
+    config = resolved(root, compose_file, env, compose)
     if found := allowlist.offences(config, repo):
         raise Unsafe(found, project)
     return config
