@@ -26,7 +26,13 @@ from kit import statement
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # The pages a reader is sent to from the README, one per audience, and the index.
-AUDIENCES = ["docs/README.md", "docs/guide-etudiant.md", "docs/architecture.md", "docs/testing.md"]
+AUDIENCES = [
+    "docs/README.md",
+    "docs/guide-etudiant.md",
+    "docs/grading.md",
+    "docs/architecture.md",
+    "docs/testing.md",
+]
 # Names the docs give to files that are not in the repository, on purpose.
 NOT_IN_REPOSITORY = {
     ".env": "the user's own settings, copied from .env.example, never committed",
