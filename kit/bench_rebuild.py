@@ -34,7 +34,9 @@ GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
 
 
 def edit(app_py: Path) -> None:
-    app_py.write_text(app_py.read_text(encoding="utf-8") + f"# edit {time.time_ns()}\n", "utf-8")
+    app_py.write_text(
+        app_py.read_text(encoding="utf-8") + f"# edit {time.time_ns()}\n", encoding="utf-8"
+    )
 
 
 def kit_build(repo: Path) -> tuple[float, reproducible.Way]:

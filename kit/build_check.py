@@ -13,7 +13,6 @@ engine promises; on one that can, any difference fails it.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 import time
 import uuid
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from invoke import Context, Exit
 
-from kit import dates, layers, reproducible
+from kit import dates, layers, quiet, reproducible
 from kit.settings import ROOT, Settings
 from kit.shell import sh, succeed
 
@@ -53,7 +52,7 @@ def check(c: Context, settings: Settings, root: Path = ROOT) -> None:
                     succeed(sh(c, *step.words, env=step.env), step.what)
             compare(way, tags, Path(tmp))
     finally:
-        subprocess.run(["docker", "image", "rm", *tags], capture_output=True, check=False)
+        quiet.run(["docker", "image", "rm", *tags])
 
 
 def make_clone(root: Path, sha: str, clone: Path, later: float) -> None:
@@ -63,7 +62,7 @@ def make_clone(root: Path, sha: str, clone: Path, later: float) -> None:
         ["git", "clone", "--quiet", "--no-checkout", "--no-hardlinks", str(root), str(clone)],
         ["git", "-C", str(clone), "checkout", "--quiet", sha],
     ):
-        made = subprocess.run(words, capture_output=True, text=True, check=False)
+        made = quiet.run(words)
         if made.returncode:
             raise Exit(f"`{' '.join(words)}` failed: {made.stderr.strip()}", 1)
     if later:
