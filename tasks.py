@@ -182,7 +182,8 @@ def fix_app(c: Context) -> None:
     startup.up_until_usable(
         c, settings, "up", "-d", "--no-build", "api", what="The API", services=("api",)
     )
-    print("The API is usable again.")
+    if not dry(c):
+        print("The API is usable again.")
 
 
 @task(
@@ -339,7 +340,7 @@ def bench(
     idle_seconds: int = 60,
     rebuild_only: bool = False,
 ) -> None:
-    """Kit maintenance: measure the kit against the lab statement's solution (docs/BENCHMARKS.md).
+    """Kit maintenance: measure the kit against the model answer corrige/ (docs/BENCHMARKS.md).
 
     Builds both on the same base image, measures build, rebuild, size, start-up,
     idle CPU, restart, stop, throughput, latency and memory, and writes the table

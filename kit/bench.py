@@ -1,4 +1,4 @@
-"""`invoke bench`: the kit against the lab statement's own solution, measured side by side.
+"""`invoke bench`: the kit against the model answer (corrige/), measured side by side.
 
 Both sides are built on the same base image in the same run and measured the same
 way, several times; the results (median, min, max) go to docs/BENCHMARKS.md with a
@@ -301,7 +301,7 @@ def measure(side: Side, plan: Plan, progress: Callable[[str], None]) -> None:
 def sides() -> Iterator[tuple[Side, Side]]:
     """The two sides in scratch copies of their sources, removed with all they ran."""
     with tempfile.TemporaryDirectory(prefix="tp1-bench-") as tmp:
-        # The statement's solution (corrige/) with its base image, ports and image name
+        # The statement-shaped model answer (corrige/) with its base image, ports and image name
         # as variables, so that both sides start from the same base.
         naive_dir = corrige.parametrised(Path(tmp) / "naive")
         ours_context = copy_build_context(Path(tmp) / "ours")
@@ -403,7 +403,7 @@ def write_markdown(naive: Side, ours: Side, plan: Plan, out: Path) -> None:
         if k in os.environ
     )
     out.write_text(
-        "# Benchmarks: the kit against the lab statement's solution\n\n"
+        "# Benchmarks: the kit against the statement-shaped model answer (corrige/)\n\n"
         "Written by `invoke bench` from one run; never edited by hand. Reproduce with:\n\n"
         f"```bash\n{(images + ' ') if images else ''}uv run invoke bench --runs {runs} "
         f"--load-seconds {load_seconds} --idle-seconds {plan.idle_seconds}\n```\n\n"

@@ -1,7 +1,7 @@
 """`invoke bench-grade`: how long `invoke grade` takes on one repository, against the
 work the student's own files make any replay do.
 
-The repository is the statement's solution (corrige/), its base images, ports and API
+The repository is the statement-shaped model answer (corrige/), its base images, ports and API
 image as variables (kit/corrige.py) so that it runs beside anything else.
 Baseline, in the same run: its own `docker build` in api/, then `docker compose up -d
 --build` until /health answers, then `docker compose down -v`: the build, pip install
@@ -33,7 +33,7 @@ from kit.wait import poll
 
 
 def student_copy(folder: Path, cold: bool) -> Path:
-    """The statement's solution as a student's repository holds it; cold: a Dockerfile
+    """The model answer (corrige/) as a student's repository holds it; cold: a Dockerfile
     whose `pip install` layer was never built before."""
     corrige.parametrised(folder)
     if cold:
@@ -81,7 +81,7 @@ def graded(repo: Path) -> float:
     seconds = timed(lambda: result.append(subprocess.run(command, cwd=ROOT, capture_output=True)))
     if result[0].returncode != 0:
         print(result[0].stdout.decode("utf-8", "replace")[-2000:])
-        raise Exit("bench-grade: invoke grade did not pass on the statement's solution.", 1)
+        raise Exit("bench-grade: invoke grade did not pass on the model answer (corrige/).", 1)
     return seconds
 
 
@@ -129,8 +129,8 @@ def write(results: dict[str, list[float]], runs: int, out: Path) -> None:
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
         f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
         f"{os.cpu_count()} cores, {memory_gib:.0f} GiB; Docker engine {engine}\n"
-        "- repository: the statement's solution (`corrige/`), base images, ports and API image "
-        "as variables\n"
+        "- repository: the statement-shaped model answer (`corrige/`), base images, ports and "
+        "API image as variables\n"
         "- by hand (the baseline): its `docker build` in `api/`, `docker compose up -d "
         "--build` until `/health` answers, `docker compose down -v`\n"
         "- `invoke grade`: every check of parts 3 to 8, cleanup included\n"
