@@ -93,7 +93,12 @@ def title(step: str) -> str:
 
 
 HEALTH = r'\{"status":\s*"ok"\}'
+# Commands the grader judges by their words (kit/grading/judge.py), each used below.
+BUILD = f"docker build -t {IMAGE} ."
+RUN_IMAGE = f"docker run -p {API_PORT}:8000 {IMAGE}"
 CURL_HEALTH = f"curl http://localhost:{API_PORT}/health"
+STOP = f"docker stop {CONTAINER_PLACEHOLDER}"
+PSQL = f"docker compose exec db psql -U {DB_USER} -d {DB_NAME}"
 
 COMMANDS: tuple[Command, ...] = (
     # 1. Installation de Docker et vérification de l'environnement
@@ -109,12 +114,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("2.2", "docker ps -a", expect="Exited"),
     Command("2.3", "docker run -it alpine sh", "interactive", input="ls\nuname -a\nexit\n"),
     # 3. Construire une première image Docker avec une mini-API FastAPI
-    Command("3.3", f"docker build -t {IMAGE} .", where="api"),
+    Command("3.3", BUILD, where="api"),
     # 4. Exécuter l'API FastAPI dans un conteneur Docker
-    Command("4.1", f"docker run -p {API_PORT}:8000 {IMAGE}", "server"),
+    Command("4.1", RUN_IMAGE, "server"),
     Command("4.2", CURL_HEALTH, expect=HEALTH),
     Command("4.3", "docker ps", expect=IMAGE),
-    Command("4.4", f"docker stop {CONTAINER_PLACEHOLDER}"),
+    Command("4.4", STOP),
     Command("4.4", "docker ps"),
     Command("4.4", "docker ps -a", expect=IMAGE),
     # 5. Démarrer un mini-système multi-conteneurs avec Docker Compose
@@ -128,7 +133,7 @@ COMMANDS: tuple[Command, ...] = (
     # Step 6.2's queries, typed into step 6.1's psql.
     Command(
         "6.1",
-        f"docker compose exec db psql -U {DB_USER} -d {DB_NAME}",
+        PSQL,
         "interactive",
         input="SELECT version();\nSELECT current_database();\n",
         expect=rf"PostgreSQL \d+[\s\S]*current_database[\s\S]*{DB_NAME}",
@@ -155,7 +160,7 @@ COMMANDS: tuple[Command, ...] = (
         old="app",
         new="appi",
     ),
-    Command("7.4", f"docker build -t {IMAGE} .", where="api"),
+    Command("7.4", BUILD, where="api"),
     Command("7.4", "docker compose up -d --build"),
     Command("7.4", "docker compose logs -f api", "follow", expect='Attribute "app" not found'),
     Command("7.5", "docker container prune", "confirm"),

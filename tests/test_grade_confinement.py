@@ -22,7 +22,7 @@ from engine_events import EngineEvents
 from helpers import docker, invoke
 from students import REPORT, student_repo
 
-from kit.grading import checks, safety, source, student_report
+from kit.grading import judge, safety, source, student_report, verdict
 
 OUTSIDE = "LEAKED=the host's file was read\n"  # what a file outside the repository holds
 POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
@@ -452,8 +452,7 @@ def test_the_layout_reports_a_link_that_leaves_the_repository(tmp_path: Path) ->
     (tmp_path / "app.py").write_text("app = None\n", encoding="utf-8")
     (repo / "api" / "app.py").unlink()
     (repo / "api" / "app.py").symlink_to(tmp_path / "app.py")
-    grader = checks.Grader(source.fetch(str(repo), tmp_path / "scratch"), say=lambda line: None)
-    grader.layout()
-    layout = grader.gates["layout"]
-    assert layout.outcome == checks.FAILED, layout
+    found = source.fetch(str(repo), tmp_path / "scratch")
+    layout = judge.layout(found.root, found.copy)
+    assert layout.outcome == verdict.FAILED, layout
     assert "api/app.py: a link that leaves the repository" in layout.detail, layout

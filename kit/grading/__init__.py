@@ -3,8 +3,10 @@
 source.py chooses the state to grade and finds the lab in it; safety.py judges the
 student's Compose file (compose_reads.py: the files Compose reads, judged before it
 runs; allowlist.py: what the resolved file may say) and writes the confined copy that
-is run; inside.py judges every path after its links; diagnose.py turns an engine's or a
-container's output into a cause and a fix; checks.py replays kit/statement.py's commands
-and judges each; student_report.py finds and reads the report; summary.py grades a class
-and writes its table.
+is run; inside.py judges every path after its links. checks.py walks kit/statement.py's
+commands: sandbox.py drives Docker (runs each command in the grading's confinement,
+asks the engine, removes all it made) and returns facts; judge.py turns those facts
+into a verdict per step (verdict.py: a Check, a Grade), with diagnose.py's cause and fix
+from an engine's or a container's output. student_report.py finds and reads the report;
+run.py grades one repository or a class, and summary.py writes the class's table.
 """
