@@ -8,15 +8,24 @@ foreground while a second terminal types `curl`, `docker ps` and `docker stop`,
 `docker run -it alpine sh` and `docker compose exec db psql -U demo -d demo` with
 their lines typed at the prompt, `logs -f` ended by Ctrl-C. A capture is what the
 terminal shows at the end (as text, and as an SVG picture), plus, for the first
-build, the screen while `pip install` runs.
+build, the screen while `pip install` runs, and for `logs -f` of 7.1, the screen
+before the request. An edit of app.py is shown as the lines it changes. At 6.4,
+`docker volume ls` before and after `docker compose down -v` shows the anonymous volume
+of postgres go. The report's blocks of terminal output are copied from the captures
+(kit/excerpts.py) at the end of the run.
 
 What differs from a student's session, and why (the report's closing notice says it too):
 - Before the first build, the build cache entries of that Dockerfile's own steps that
   no image uses are removed (`docker builder prune --filter id=...`), so that the
-  build is a real one and `pip install` shows; nothing else of the cache is touched.
-- The two prunes of 7.5 would remove every stopped container and dangling image of
-  the engine, yours too: the report removes only its own, by id (`docker rm`,
-  `docker image rm`), and shows those commands.
+  build is a real one and `pip install` shows; nothing else of the cache is touched
+  (a step that another image uses, such as `WORKDIR /app`, stays CACHED).
+- The two prunes of 7.5 remove every stopped container and dangling image of the
+  engine, yours too. The report types them, and at their `[y/N]` lists what they
+  would remove: it answers y only when that is nothing but what the run made.
+  Otherwise it answers N, removes only its own objects by id (`docker rm`,
+  `docker image rm`), shows those commands, and the index says so.
+- Before `docker volume ls`, it waits (bounded) for a moment when the engine holds no
+  volume that appeared during the run and is not the run's (another program's).
 - Where no registry answers, stand-ins take the public images' names for the run
   (kit/standins.py), and the captures' index says which.
 - The Compose project is named `tp1-report` (COMPOSE_PROJECT_NAME), never yours;
@@ -53,13 +62,15 @@ from invoke import Exit
 from rich.console import Console
 from rich.text import Text
 
-from kit import corrige, docker, quiet, standins, statement, terminal
+from kit import corrige, docker, excerpts, quiet, standins, statement, terminal
 from kit.breakage import copy_build_context
 from kit.settings import ROOT, load
 from kit.statement import Command
 from kit.usable import db_takes_logins
 from kit.wait import poll
 
+REPORT = ROOT / "reports" / "rapport.md"
+CAPTURES = ROOT / "reports" / "captures"  # the report's; its output blocks are copied from them
 PROJECT = "tp1-report"  # the model answer's Compose project
 KIT_PROJECT = "tp1-report-kit"  # the kit's own files, in « Pour aller plus loin »
 START_TIMEOUT = 90.0  # seconds a server or the database gets to answer
@@ -67,6 +78,8 @@ BUILD_TIMEOUT = 900.0
 API_CONTAINER = f"{PROJECT}-api-1"  # Compose's name for the model answer's API container
 # The lines of the statement's commands that the report also types, with the statement's words.
 PS_ALL = "docker compose ps -a"
+VOLUME_LS = "docker volume ls"
+GET_HEALTH = r'"GET /health HTTP/1\.1" 200'
 UVICORN_READY = "Uvicorn running on"
 # The screen to keep while the first build runs: pip's lines in BuildKit's live display.
 PIP_RUNNING = r"=> => # .*(Collecting|Downloading|Installing|Successfully)"
@@ -117,7 +130,10 @@ class Run:
     built: set[str] = field(default_factory=set)  # ids of the images its builds made
     volumes: set[str] = field(default_factory=set)  # anonymous volumes of its containers
     forgotten: list[str] = field(default_factory=list)  # build cache records removed
-    stand_ins: dict[str, str] = field(default_factory=dict)
+    stand_ins: dict[str, str] = field(default_factory=dict)  # the tags it made
+    stood_in: dict[str, str] = field(default_factory=dict)  # every stand-in it ran on
+    volumes_before: set[str] = field(default_factory=set)
+    pruned: dict[str, bool] = field(default_factory=dict)  # 7.5: typed as written, or not
     projects: dict[str, Path] = field(default_factory=dict)  # Compose project: its folder
 
     # --- terminals and captures -------------------------------------------------------
@@ -174,6 +190,21 @@ class Run:
             )
         return capture
 
+    def edit(self, step: str, title: str, path: str, text: str, written: str,
+             lab: Path | None = None) -> Capture:  # fmt: skip
+        """Change a file of the lab, as a person does in an editor; the capture shows the
+        lines changed (a unified diff) under `# written`."""
+        target = (lab or self.lab) / path
+        before = target.read_text(encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
+        diff = difflib.unified_diff(before.splitlines(), text.splitlines(), path, path,
+                                    lineterm="", n=0)  # fmt: skip
+        capture = Capture(self.reserve(), step, title, f"# {written}",
+                          [Text(f"# {written}"), *map(Text, diff)], 0, 0.0, written)  # fmt: skip
+        write(capture, self.folder)
+        self.captures.append(capture)
+        return capture
+
     def discard(self, capture: Capture) -> None:
         """Forget the last capture (its files too): a command typed again."""
         assert capture is self.captures[-1] and capture.number == self.reserved
@@ -187,6 +218,7 @@ class Run:
         """The public images, before a command that needs them: a stand-in's tag can be
         removed meanwhile by another run that had made it (one engine, several users)."""
         self.stand_ins |= standins.statement_images(self.env)
+        self.stood_in |= standins.stood_in(self.env)
 
     def built_now(self, image: str) -> None:
         image_id = standins.image_id(image)
@@ -203,15 +235,15 @@ class Run:
                                   container).stdout.split()  # fmt: skip
             self.volumes |= {m for m in mounts if re.fullmatch(r"[0-9a-f]{64}", m)}
 
-    def our_stopped_containers(self) -> list[str]:
-        """The containers this run started with `docker run` that are stopped (for 7.5)."""
-        ours = []
+    def our_stopped_containers(self) -> set[str]:
+        """The containers this run started that are stopped (for 7.5): full ids."""
+        ours = set()
         for container in docker.query("ps", "-aq", "--no-trunc").stdout.split():
             if container in self.containers_before:
                 continue
             info = docker.inspect(container) or {}
             if info.get("Image") in self.images_run and not info.get("State", {}).get("Running"):
-                ours.append(container[:12])
+                ours.add(container)
         return ours
 
 
@@ -311,11 +343,17 @@ def part_3(run: Run) -> None:
     run.built_now(statement.IMAGE)
     if first.screen.moment:
         run.keep(first, "3.3", "Construire l'image : pip install en cours", moment=True)
+    else:  # another image holds this Dockerfile's steps in the build cache
+        print("report: warning: step 3.3's first build took `pip install` from the build "
+              "cache (an image built from the same files uses it): no capture shows pip "
+              "running. Remove that image and run `invoke report` again.", flush=True)  # fmt: skip
     final = run.keep(first, "3.3", "Construire l'image")
     if first.status != 0:
         raise Exit(f"report: step 3.3 failed: see {run.folder / final.name}.txt", 1)
     original = app_py.read_text(encoding="utf-8")
-    app_py.write_text(original + dated(), encoding="utf-8")
+    # A comment with the date: a content never built, whatever earlier runs cached.
+    run.edit("3.3", "Modifier app.py : une ligne de commentaire", "api/app.py", original + dated(),
+             "ajouter un commentaire à api/app.py")  # fmt: skip
     run.typed(build, "Reconstruire après une modification de app.py", timeout=BUILD_TIMEOUT)
     run.built_now(statement.IMAGE)
     app_py.write_text(original, encoding="utf-8")
@@ -389,10 +427,33 @@ def part_6(run: Run) -> None:
               inputs=(*psql.input.splitlines(), "\\q"))  # fmt: skip
     run.remember_volumes(PROJECT)
     # The statement's two ways to stop at 6.4 are alternatives: after a plain `down`,
-    # `down -v` would find no container whose volumes it removes. The report types the
-    # second; part 5 showed the first.
+    # `down -v` finds no container whose anonymous volume it removes. The report types
+    # the second (part 5 showed the first), with the volumes listed before and after:
+    # the one of part 5's database, left by its `down`, and this one's, which goes.
     (_, down_volumes) = commands("6.4")
+    list_volumes(run, "Les volumes avant docker compose down -v")
     run.typed(down_volumes, "Arrêter la stack et supprimer ses volumes")
+    list_volumes(run, "Les volumes après docker compose down -v")
+
+
+def list_volumes(run: Run, title: str) -> Capture:
+    """`docker volume ls`, at a moment when the engine holds no volume of another program
+    made during the run (one engine, several users): a person reads their own list."""
+
+    def unknown(listed: set[str]) -> set[str]:
+        return listed - run.volumes - run.volumes_before
+
+    for _ in range(3):
+        poll(lambda: not unknown(volumes()), 30, interval=0.5)
+        capture = run.typed(Command("6.4", VOLUME_LS), title)
+        if not unknown(set(re.findall(r"\b[0-9a-f]{64}\b", capture.text()))):
+            break
+        run.discard(capture)  # typed again a moment later
+    return capture
+
+
+def volumes() -> set[str]:
+    return set(docker.query("volume", "ls", "-q").stdout.split())
 
 
 def part_7(run: Run) -> None:
@@ -400,12 +461,22 @@ def part_7(run: Run) -> None:
     wait_uvicorn("7.1")
     (logs,) = commands("7.1")
     (curl,) = commands("4.2")
-    with first_terminal(run, logs, "Les logs de l'API, jusqu'à Ctrl-C") as follow:
+    # The screen before the request, then after it: its line comes while `logs -f` runs.
+    before = run.reserve()
+    follow = run.session(logs.command)
+    try:
         follow.expect(UVICORN_READY)
+        follow.screen.keep_moment()
+        run.keep(follow, "7.1", "Les logs de l'API, avant la requête", number=before, moment=True)
         run.typed(dataclasses.replace(curl, step="7.1"), "Une requête depuis un second terminal")
-        follow.expect(r'"GET /health HTTP/1\.1" 200')
+        follow.expect(GET_HEALTH)
         follow.interrupt()
         follow.wait(30)
+    except terminal.TerminalError as error:
+        raise Exit(f"report: step 7.1: {error}", 1) from None
+    finally:
+        follow.close()
+    run.keep(follow, "7.1", "Les logs après la requête, jusqu'à Ctrl-C")
     run.typed(commands("7.2")[0], TITLES["7.2"])
     restart, health = commands("7.3")
     started = uvicorn_starts()
@@ -413,22 +484,15 @@ def part_7(run: Run) -> None:
     wait_uvicorn("7.3", started)
     run.typed(health, "/health après le redémarrage")
     break_and_repair(run)
-    prune_ours(run)
+    prune(run)
 
 
 def break_and_repair(run: Run) -> None:
     edit, build, up_build, logs = commands("7.4")
     app_py = run.lab / edit.path
     original = app_py.read_text(encoding="utf-8")
-    broken = statement.edited(original, edit)
-    app_py.write_text(broken, encoding="utf-8")
-    diff = difflib.unified_diff(original.splitlines(), broken.splitlines(), "api/app.py",
-                                "api/app.py", lineterm="", n=0)  # fmt: skip
-    shown = Capture(run.reserve(), "7.4", "Renommer app en appi dans api/app.py",
-                    f"# {edit.command}", [Text(f"# {edit.command}"), *map(Text, diff)], 0, 0.0,
-                    edit.command)  # fmt: skip
-    write(shown, run.folder)
-    run.captures.append(shown)
+    run.edit("7.4", "Renommer app en appi dans api/app.py", edit.path,
+             statement.edited(original, edit), edit.command)  # fmt: skip
     run.ensure_images()
     run.typed(build, "Reconstruire simple-api avec l'erreur", timeout=BUILD_TIMEOUT)
     run.built_now(statement.IMAGE)
@@ -446,21 +510,57 @@ def break_and_repair(run: Run) -> None:
     run.typed(dataclasses.replace(commands("4.2")[0], step="7.4"), "/health à nouveau")
 
 
-def prune_ours(run: Run) -> None:
-    """7.5's prunes, kept to what this run made: its stopped containers, its untagged images."""
-    containers = run.our_stopped_containers()
-    if containers:
-        run.typed(Command("7.5", f"docker rm {' '.join(containers)}"),
-                  "Supprimer mes conteneurs arrêtés (au lieu de docker container prune)",
-                  written="docker container prune")  # fmt: skip
-    dangling = set(
-        docker.query("images", "-q", "--no-trunc", "--filter", "dangling=true").stdout.split()
-    )
-    images = sorted(i.removeprefix("sha256:")[:12] for i in run.built & dangling)
-    if images:
-        run.typed(Command("7.5", f"docker image rm {' '.join(images)}"),
-                  "Supprimer mes images sans étiquette (au lieu de docker image prune)",
-                  written="docker image prune")  # fmt: skip
+def stopped_containers() -> set[str]:
+    """What `docker container prune` removes: every container that is not running."""
+    states = ("created", "exited", "dead")
+    filters = [word for state in states for word in ("--filter", f"status={state}")]
+    return set(docker.query("ps", "-aq", "--no-trunc", *filters).stdout.split())
+
+
+def dangling_images() -> set[str]:
+    """What `docker image prune` removes: the images without a tag that no container uses."""
+    dangling = docker.query("images", "-q", "--no-trunc", "--filter", "dangling=true")
+    containers = docker.query("ps", "-aq", "--no-trunc").stdout.split()
+    used = {(docker.inspect(c) or {}).get("Image") for c in containers}
+    return set(dangling.stdout.split()) - used
+
+
+def prune(run: Run) -> None:
+    """7.5's prunes as the statement writes them, answered y at their prompt only when
+    what they would remove is what this run made; otherwise N, and the run's own
+    stopped containers and untagged images are removed by id instead."""
+    container_prune, image_prune = commands("7.5")
+    kinds = (
+        (container_prune, "Supprimer les conteneurs arrêtés", stopped_containers,
+         run.our_stopped_containers(), "docker rm"),
+        (image_prune, "Supprimer les images pendantes (sans étiquette)", dangling_images,
+         run.built, "docker image rm"),
+    )  # fmt: skip
+    for command, title, would_remove, ours, remove in kinds:
+        number = run.reserve()
+        session = run.session(command.command)
+        try:
+            session.expect(r"\[y/N\]", 60)
+            others = would_remove() - ours
+            session.send("N\r" if others else "y\r")
+            session.wait(120)
+        except terminal.TerminalError as error:
+            session.close()
+            raise Exit(f"report: step 7.5: {error}", 1) from None
+        run.pruned[command.command] = not others
+        if not others:
+            capture = run.keep(session, "7.5", title, number=number)
+            removed = set(re.findall(r"^[0-9a-f]{64}$", capture.text(), re.M))
+            if session.status != 0 or (command is container_prune and removed - ours):
+                raise Exit(f"report: step 7.5: `{command.command}` did not remove only the "
+                           f"report's objects: see {run.folder / capture.name}.txt", 1)  # fmt: skip
+            continue
+        run.reserved -= 1  # not kept: a person who answered N removes their own objects
+        mine = sorted(i.removeprefix("sha256:")[:12] for i in ours & would_remove())
+        if mine:
+            run.typed(Command("7.5", f"{remove} {' '.join(mine)}"),
+                      f"{title} (au lieu de {command.command})",
+                      written=command.command)  # fmt: skip
 
 
 # --- Pour aller plus loin: the kit's own files ------------------------------------------
@@ -531,7 +631,9 @@ def environment_lines(run: Run) -> list[str]:
     machine = (
         f"{platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} cœurs"
     )
-    stand_ins = ", ".join(f"`{public}` (`{local}`)" for public, local in run.stand_ins.items())
+    stand_ins = ", ".join(
+        f"`{public}` (`{local}`)" for public, local in sorted(run.stood_in.items())
+    )
     forgotten = len(run.forgotten)
     return [
         f"- date (UTC) : {dt.datetime.fromtimestamp(run.started_at, dt.UTC):%Y-%m-%d %H:%M}",
@@ -551,8 +653,25 @@ def environment_lines(run: Run) -> list[str]:
         "- images publiques remplacées, le temps de la capture, par une image locale du même "
         f"nom : {stand_ins or 'aucune'}",
         f"- cache de construction : {forgotten} entrée(s) des étapes du Dockerfile de "
-        "`corrige/api/` retirée(s) avant la première construction, pour qu'elle soit réelle",
+        "`corrige/api/` qu'aucune image n'utilisait retirée(s) avant la première "
+        "construction, pour que `pip install` s'exécute",
+        "- étape 7.5 : " + prunes_said(run),
     ]
+
+
+def prunes_said(run: Run) -> str:
+    """How the two prunes of 7.5 ran, in a sentence of the index."""
+    typed = [f"`{command}`" for command, as_written in run.pruned.items() if as_written]
+    refused = [f"`{command}` refusé" for command, as_written in run.pruned.items()
+               if not as_written]  # fmt: skip
+    said = []
+    if typed:
+        said.append(" et ".join(typed) + " tapé(s) tel(s) quel(s), confirmé(s) par `y` après "
+                    "vérification qu'ils ne supprimaient que des objets créés par le rapport")  # fmt: skip
+    if refused:
+        said.append(" et ".join(refused) + " (`N` : d'autres objets du moteur auraient été "
+                    "supprimés) ; à la place, les seuls objets du rapport, par leur identifiant")  # fmt: skip
+    return " ; ".join(said) or "non atteinte"
 
 
 def cell(text: str) -> str:
@@ -565,13 +684,13 @@ def write_index(run: Run) -> None:
         f"| {c.step} | {c.title} | `{cell(c.command)}` | "
         f"{'—' if c.status is None else c.status} | {c.seconds:.1f} s | "
         f"[texte]({c.name}.txt) | [image]({c.name}.svg) |"
-        for c in run.captures
+        for c in sorted(run.captures, key=lambda c: c.number)
     ]
     (run.folder / "index.md").write_text(
         "# Captures du rapport\n\n"
         "Écrites par `invoke report` : chaque commande tapée dans un terminal, comme "
-        "l'énoncé l'écrit, sauf les deux `prune` de l'étape 7.5, remplacés par la "
-        "suppression des seuls objets du rapport (`docker rm`, `docker image rm`) ; "
+        "l'énoncé l'écrit (les deux `prune` de l'étape 7.5 : voir « Environnement ») ; "
+        "une modification de fichier est montrée par les lignes qu'elle change. "
         "« PL » : « Pour aller plus loin », sur les fichiers du kit. Jamais retouchées "
         "à la main.\n\n## Environnement\n\n"
         + "\n".join(environment_lines(run))
@@ -618,7 +737,9 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
         run = Run(lab, env, folder, use_terminal)
         run.projects[PROJECT] = lab
         run.containers_before = set(docker.query("ps", "-aq", "--no-trunc").stdout.split())
+        run.volumes_before = volumes()
         run.stand_ins = standins.statement_images(env)
+        run.stood_in = standins.stood_in(env)
         for public in ("hello-world", "alpine"):
             run.images_run.add(standins.image_id(public))
         try:
@@ -636,6 +757,8 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
             clean_up(run, before)
             standins.remove(run.stand_ins)
     write_index(run)
+    if folder.resolve() == CAPTURES.resolve():
+        excerpts.refresh(REPORT, folder)
     return run.captures
 
 

@@ -62,3 +62,14 @@ def remove(names: list[str] | Mapping[str, str]) -> None:
     """Remove the tags made (the stand-ins stay under their own names)."""
     if names:
         subprocess.run(["docker", "image", "rm", *names], capture_output=True, check=False)
+
+
+def stood_in(env: Mapping[str, str]) -> dict[str, str]:
+    """The public images that are, right now, the stand-ins env names (whoever tagged
+    them): {public name: stand-in}, for a run's notice."""
+    found = {}
+    for name, variable in STAND_INS.items():
+        local = env.get(variable)
+        if local and local != name and image_id(name) and image_id(name) == image_id(local):
+            found[name] = local
+    return found

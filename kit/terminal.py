@@ -77,8 +77,12 @@ class Screen:
     def feed(self, data: bytes) -> None:
         self.stream.feed(data)
         if self.watched and self.watched.search("\n".join(self.display())):
-            self.moment = self.lines()
-            self.moment_seconds = time.monotonic() - self.created
+            self.keep_moment()
+
+    def keep_moment(self) -> None:
+        """Keep the screen as it is now, while the program runs (`moment`)."""
+        self.moment = self.lines()
+        self.moment_seconds = time.monotonic() - self.created
 
     def display(self) -> list[str]:
         return [line.rstrip() for line in self.screen.display]

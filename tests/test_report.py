@@ -3,9 +3,11 @@
 The committed captures and a fresh run of `invoke report` (on the real engine) are
 held to the same checks (`check_captures`): each command is the statement's own, as
 typed, the first build runs `pip install`, psql shows its prompt and both queries,
-the break of 7.4 shows in `docker compose ps -a`. The report itself: the statement's
-headings, the five pictures it asks for, the model answer's files as they are in
-corrige/, the kit's tools only in its last section, and the word budget."""
+the break of 7.4 shows in `docker compose ps -a`, `down -v` removes a volume, the prunes
+are the statement's (or, on a busy engine, said to be replaced). The report itself: the
+statement's headings, the five pictures it asks for, the model answer's files as they
+are in corrige/, its blocks of terminal output as the captures hold them, the kit's
+tools only in its last section, and the word budget."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, docker, invoke
 
-from kit import corrige, report, statement
+from kit import corrige, excerpts, report, statement
 
 REPORT = ROOT / "reports" / "rapport.md"
 CAPTURES = ROOT / "reports" / "captures"
@@ -55,13 +57,13 @@ def steps() -> dict[str, str]:
 
 
 def prose(markdown: str) -> list[str]:
-    """The words of prose, inline code included: code blocks, tables, pictures and link
-    targets aside."""
+    """The words of prose, inline code included: code blocks, tables, pictures, comments
+    and link targets aside."""
     lines, fenced = [], False
     for line in markdown.splitlines():
         if line.startswith("```"):
             fenced = not fenced
-        elif not fenced and not line.lstrip().startswith(("|", "![")):
+        elif not fenced and not line.lstrip().startswith(("|", "![", "<!--")):
             lines.append(line)
     kept = re.sub(r"\]\([^)]*\)", "]", "\n".join(lines)).replace("`", " ")
     return [word for word in kept.split() if re.search(r"\w", word)]
@@ -143,15 +145,42 @@ def test_what_the_report_says_is_what_the_captures_show() -> None:
     (ps,) = captured(CAPTURES, "4-3-docker-ps")
     name = re.search(r"`([a-z]+_[a-z]+)`", answered["4.3"])
     assert name and name[1] in ps, "the container's name is the one in the capture"
+    # The real images' versions are said, and the stand-ins' versions the captures show.
     (psql,) = captured(CAPTURES, "6-1-docker-compose-exec-db-psql-u-demo-d")
-    version = re.search(r"`(PostgreSQL [\d.]+)", answered["6.2"])
-    assert version and version[1] in psql
+    assert "PostgreSQL 16." in answered["6.2"]
+    shown = re.search(r"PostgreSQL (\d+\.\d+)", psql)
+    assert shown and (shown[1].startswith("16.") or f"`{shown[1]}`" in answered["6.2"])
+    (shell,) = captured(CAPTURES, "7-2-docker-compose-exec-api-sh")
+    assert "Python 3.12." in answered["7.2"]
+    python = re.search(r"Python (3\.\d+\.\d+)", shell)
+    assert python and (python[1].startswith("3.12.") or f"`{python[1]}`" in answered["7.2"])
     (ps_all,) = captured(CAPTURES, "7-4-docker-compose-ps-a")
     code = re.search(r"`Exited \((\d+)\)`", answered["7.4"])
     assert code and f"Exited ({code[1]})" in ps_all
-    uvicorn = re.search(r"uvicorn (\d+\.\d+\.\d+)", answered["7.4"])
-    build = "\n".join(captured(CAPTURES, "3-3-docker-build-t-simple-api"))
-    assert uvicorn and f"uvicorn-{uvicorn[1]}" in build.replace("\n", "")
+
+
+def test_the_output_on_the_page_is_copied_from_the_captures() -> None:
+    found = excerpts.blocks(text(), CAPTURES)
+    assert len(found) >= 10, len(found)
+    assert not excerpts.stale(text(), CAPTURES), "run `invoke report`: it copies them again"
+    answered = steps()
+    for step in ("2.2", "4.4", "7.4"):  # where the question is about what is shown
+        assert "<!-- sortie : " in answered[step], step
+
+
+def test_the_committed_captures_show_the_statements_prunes_and_volumes() -> None:
+    """The report says the prunes ran as written, and what `down -v` removed."""
+    index = (CAPTURES / "index.md").read_text(encoding="utf-8")
+    assert "refusé" not in index, "the prunes were replaced: run `invoke report` again"
+    for slug in ("7-5-docker-container-prune", "7-5-docker-image-prune"):
+        (prune,) = captured(CAPTURES, slug)
+        assert typed_line(prune) == slug[4:].replace("-", " ") and "[y/N] y" in prune, prune
+    before, after = (volume_names(c) for c in captured(CAPTURES, "6-4-docker-volume-ls"))
+    assert len(before) == 2 and len(after) == 1 and after < before, (before, after)
+
+
+def volume_names(capture: str) -> set[str]:
+    return set(re.findall(r"^local +([0-9a-f]{64})$", capture, re.M))
 
 
 # --- the captures, committed or fresh ------------------------------------------------
@@ -175,24 +204,32 @@ def check_captures(folder: Path) -> None:
     index = (folder / "index.md").read_text(encoding="utf-8")
     assert all(f"]({name}.txt)" in index for name in texts)
     assert "moteur Docker :" in index and "terminal :" in index
-    # Every command is the statement's own, as typed (the prunes excepted, and said).
-    written = {c.command for c in statement.COMMANDS if c.kind != "edit"} | {report.PS_ALL}
+    # Every command is the statement's own, as typed (the prunes as said).
+    written = {c.command for c in statement.COMMANDS if c.kind != "edit"}
+    written |= {report.PS_ALL, report.VOLUME_LS}
     stop = re.compile(r"docker stop [a-z]+_[a-z]+\d*")
     for name, capture in texts.items():
         line = typed_line(capture)
-        if "-7-5-" in name:
+        if capture.startswith("# "):  # an edit: the lines it changes
+            assert re.search(r"^\+\+\+ api/app\.py$", capture, re.M), capture
+        elif "-7-5-" in name and line in written:
+            assert "[y/N] y" in capture and "Total reclaimed space" in capture, capture
+        elif "-7-5-" in name:
             assert re.fullmatch(r"docker (rm|image rm)( [0-9a-f]{12})+", line), line
+            assert f"`{name[7:].replace('-', ' ')}` refusé" in index, name
         elif name[3:].startswith(report.FURTHER.lower()):
             assert line in {"docker build -t simple-api .", "docker compose up -d",
                             "docker compose ps"}, line  # fmt: skip
         elif "-4-4-docker-stop-" in name:
             assert stop.fullmatch(line), line
-        elif "renommer" in name:
-            assert "+appi = FastAPI()" in capture
         else:
             assert line in written, (name, line)
+    (rename,) = captured(folder, "7-4-renommer-app-en-appi-dans-api-app-py")
+    assert "+appi = FastAPI()" in rename
     # The first build is a real one: pip runs (seen while it runs, and timed at the end).
     during, built, rebuilt = captured(folder, "3-3-docker-build-t-simple-api")
+    (edited,) = captured(folder, "3-3-ajouter-un-commentaire-api-app-py")
+    assert re.search(r"^\+# modifié le ", edited, re.M), edited
     pip = r"=> => # .*(Collecting|Downloading|Installing|Successfully installed)"
     assert "[pendant la commande" in during and re.search(pip, during), during
     for build in (built, rebuilt):
@@ -212,11 +249,18 @@ def check_captures(folder: Path) -> None:
     for said in ("Uvicorn running on", '"GET /health HTTP/1.1" 200', "Finished server process"):
         assert said in server, said
     assert '{"status":"ok"}' in captured(folder, "4-2-curl-http-localhost-8000-health")[0]
-    logs, broken_logs = captured(folder, "7-1-docker-compose-logs-f-api") + captured(
-        folder, "7-4-docker-compose-logs-f-api"
-    )
+    # 7.1: the request's line comes while `logs -f` runs, after curl.
+    waiting, logs = captured(folder, "7-1-docker-compose-logs-f-api")
+    assert "Uvicorn running on" in waiting and "GET /health" not in waiting, waiting
+    assert "[pendant la commande" in waiting
     assert '"GET /health HTTP/1.1" 200' in logs and "^C" in logs
+    order = [p.name[7:] for p in sorted(folder.glob("[0-9][0-9]-7-1-*.txt"))]
+    assert [name.split("-")[0] for name in order] == ["docker", "curl", "docker"], order
+    (broken_logs,) = captured(folder, "7-4-docker-compose-logs-f-api")
     assert 'Attribute "app" not found in module "app"' in broken_logs
+    # 6.4: `down -v` removed a volume that `docker volume ls` listed before.
+    before, after = (volume_names(c) for c in captured(folder, "6-4-docker-volume-ls"))
+    assert before - after, (before, after)
     (ps_all,) = captured(folder, "7-4-docker-compose-ps-a")
     assert re.search(r"tp1-report-api-1 +tp1-report-api .*Exited \(\d+\)", ps_all), ps_all
     # The kit's order: after an edit of app.py, only its own layer is built again.
