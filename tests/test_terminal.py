@@ -83,7 +83,11 @@ def test_without_a_terminal_the_lines_go_through_a_pipe_and_the_words_say_so(com
 
 @posix_only
 def test_ctrl_c_ends_a_program_that_follows_until_interrupted(command) -> None:
-    follow = "import time\nprint('following', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+    # One write for the line and its end: print() writes them apart, and Ctrl-C can come between.
+    follow = (
+        "import sys, time\nsys.stdout.write('following\\n'); sys.stdout.flush()\n"
+        "while True:\n    time.sleep(0.1)\n"
+    )
     session = terminal.session(command(follow), Path("."), ENV)
     session.expect("following", timeout=20)
     session.interrupt()
