@@ -38,6 +38,11 @@ def api_container(kit: Kit) -> dict:
 
 # Events: what Linux and macOS give. Polling: what `invoke dev` asks for on Windows,
 # where Docker Desktop passes no file events from a Windows folder.
+# A bound, not a speed claim: an edit is usually served within a second or two, but the
+# test must not fail on a loaded machine (speed belongs to benchmarks, not to tests).
+EDIT_SERVED = 30
+
+
 @pytest.mark.parametrize("polling", ["", "true"], ids=["file-events", "polling"])
 def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
     kit: Kit, scratch: Path, polling: str
@@ -73,7 +78,7 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
         )
         wait_until(
             lambda: '"edited":true' in kit.get("/health")[1],
-            timeout=5,
+            timeout=EDIT_SERVED,
             what="the edit to be served",
             on_timeout=kit.compose_logs,
         )
@@ -82,13 +87,13 @@ def test_dev_serves_an_edit_without_rebuild_and_up_restores_the_hardened_api(
         app_py.write_text(original, encoding="utf-8")
         wait_until(
             lambda: kit.get("/health") == (200, '{"status":"ok"}'),
-            timeout=5,
+            timeout=EDIT_SERVED,
             what="the revert to be served",
             on_timeout=kit.compose_logs,
         )
     finally:
         os.killpg(loop.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        loop.wait(timeout=60)
+        loop.wait(timeout=120)
         reader.join(timeout=10)
     output = "".join(lines)
     assert loop.returncode == 0, output[-2000:]
