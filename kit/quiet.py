@@ -21,7 +21,8 @@ def run(
     """Raises FileNotFoundError when the program is not installed, and TimeoutExpired
     after timeout seconds, once the program and its children are ended (`docker
     compose` runs its plugin as a child: ending `docker` alone would leave it, so a
-    program with a timeout runs in a process group of its own)."""
+    program with a timeout runs in a process group of its own, and is ended the same way
+    on Ctrl-C, which the terminal no longer sends it)."""
     posix = os.name != "nt"
     with subprocess.Popen(
         words,
@@ -36,7 +37,7 @@ def run(
     ) as process:
         try:
             out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
             stop(process, signal.SIGKILL if posix else signal.SIGTERM)
             process.communicate()
             raise

@@ -101,21 +101,36 @@ class Replay:
             words = self.words(command)
             answer = "y\n" if command.kind == "confirm" else command.input
             # Bytes both ways: typed lines end in `\n` on every platform.
-            result = subprocess.run(
-                words,
-                cwd=self.root / command.where,
-                env=self.env,
-                input=answer.encode(),
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
+            result = self._typed(words, command.where, answer.encode())
             out, err = (b.decode("utf-8", errors="replace") for b in (result.stdout, result.stderr))
             outcome = Outcome(command, shlex.join(words), result.returncode, out + err, out)
             if command.kind == "server" and result.returncode == 0:
                 self.server = out.strip()[:12]
         self.transcript.append(outcome)
         return outcome
+
+    def _typed(self, words: list[str], where: str, typed: bytes) -> subprocess.CompletedProcess:
+        """Run words with typed as their input; after self.timeout, end them and their
+        children (`docker compose` runs its plugin as a child: ending `docker` alone would
+        leave it running), then raise TimeoutExpired. Ctrl-C ends them the same way: in a
+        session of their own, the terminal's Ctrl-C does not reach them."""
+        posix = os.name != "nt"
+        with subprocess.Popen(
+            words,
+            cwd=self.root / where,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=posix,
+        ) as process:
+            try:
+                out, err = process.communicate(typed, timeout=self.timeout)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                stop(process, signal.SIGKILL if posix else signal.SIGTERM)
+                process.communicate()
+                raise
+        return subprocess.CompletedProcess(words, process.returncode, out, err)
 
     def run_until_ok(self, command: Command, timeout: float = 60) -> Outcome:
         """Run command again until it succeeds (a server still starting), for at most timeout."""

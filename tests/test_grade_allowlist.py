@@ -7,8 +7,10 @@ engine object, the grader's image tags and limits. Paths are judged after every 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import ROOT, wait_until
@@ -17,6 +19,8 @@ from students import student_repo, write_lab
 
 from kit import quiet
 from kit.grading import allowlist, compose_reads, inside, safety
+from kit.replay import Replay
+from kit.statement import Command
 
 # Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine.
 COMPOSE_2_26 = Path(
@@ -232,13 +236,21 @@ def test_a_compose_file_that_is_not_yaml_is_the_students_mistake(tmp_path: Path)
         compose_reads.judge(tmp_path / "docker-compose.yml", tmp_path)
 
 
+def replayed(words: list[str], timeout: float) -> None:
+    """words typed as a step of the statement is, by the grader's replay."""
+    command = Command("9.9", shlex.join(words))
+    Replay(Path.cwd(), dict(os.environ), "tp1-test", timeout=timeout).run(command)
+
+
 @POSIX
-def test_a_command_that_hangs_is_ended_with_its_children(tmp_path: Path) -> None:
-    """`docker compose config` is bounded: `docker` runs its plugin as a child, which a
-    timeout ends too (else the grader would wait on the child's output forever)."""
+@pytest.mark.parametrize("runner", [quiet.run, replayed], ids=["question", "replayed-step"])
+def test_a_command_that_hangs_is_ended_with_its_children(tmp_path: Path, runner: Any) -> None:
+    """`docker compose config` and every replayed step are bounded: `docker` runs its
+    plugin as a child, which a timeout ends too (else the grader would wait on the
+    child's output forever, or leave it running)."""
     script = f"sleep 600 & echo $! > {tmp_path / 'child'}; wait"
     with pytest.raises(subprocess.TimeoutExpired):
-        quiet.run(["sh", "-c", script], timeout=1)
+        runner(["sh", "-c", script], timeout=1)
     child = int((tmp_path / "child").read_text(encoding="utf-8"))
 
     def gone() -> bool:
