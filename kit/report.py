@@ -14,6 +14,12 @@ before the request. An edit of app.py is shown as the lines it changes. At 6.4,
 of postgres go. The report's blocks of terminal output are copied from the captures
 (kit/excerpts.py) at the end of the run.
 
+Beyond the statement's commands, and said so in the report: at 3.3 a comment added to
+app.py, a rebuild, the comment removed and a rebuild (the build cache at work); at 7.4,
+after the break and its logs, `docker compose ps`, `docker compose ps -a` and `curl`,
+and the repair typed as the break was: app.py restored, `docker build -t simple-api .`
+in api/, `docker compose up -d --build`, `curl`.
+
 What differs from a student's session, and why (the report's closing notice says it too):
 - Before the first build, the build cache entries of that Dockerfile's own steps that
   no image uses are removed (`docker builder prune --filter id=...`), so that the
@@ -28,10 +34,14 @@ What differs from a student's session, and why (the report's closing notice says
   volume that appeared during the run and is not the run's (another program's).
 - Where no registry answers, stand-ins take the public images' names for the run
   (kit/standins.py), and the captures' index says which.
-- The Compose project is named `tp1-report` (COMPOSE_PROJECT_NAME), never yours;
-  ports 8000 and 5432 must be free, as the statement's files publish them.
+- The model answer's folder is called `tp1-report`: Compose names the project after
+  the folder, as it does for a student's (no COMPOSE_PROJECT_NAME), hence the names
+  `tp1-report-api-1`, `tp1-report_default`, `tp1-report-api`. The kit's own files
+  declare `name: tp1`, your stack's: there COMPOSE_PROJECT_NAME says `tp1-report-kit`.
+  Ports 8000 and 5432 must be free, as the statement's files publish them.
 - Before typing `curl` or `psql`, it waits (quietly, bounded) for uvicorn's start line in
-  the container's logs, or for PostgreSQL to take a login, as a person waits to see it up.
+  the container's logs, or for PostgreSQL to take a login, as a person waits to see it up
+  (at 7.4, for the broken API to stop, as a person sees it stop).
 The closing part (« Pour aller plus loin ») types a few commands on the kit's own files.
 Everything the run made is found again and removed at the end, even after a failure:
 the containers of the images it ran, the Compose projects and their volumes, the
@@ -71,18 +81,24 @@ from kit.wait import poll
 
 REPORT = ROOT / "reports" / "rapport.md"
 CAPTURES = ROOT / "reports" / "captures"  # the report's; its output blocks are copied from them
-PROJECT = "tp1-report"  # the model answer's Compose project
+# The model answer's folder, and so its Compose project (Compose's default: the folder's name).
+PROJECT = "tp1-report"
 KIT_PROJECT = "tp1-report-kit"  # the kit's own files, in « Pour aller plus loin »
 START_TIMEOUT = 90.0  # seconds a server or the database gets to answer
 BUILD_TIMEOUT = 900.0
 API_CONTAINER = f"{PROJECT}-api-1"  # Compose's name for the model answer's API container
 # The lines of the statement's commands that the report also types, with the statement's words.
+PS = "docker compose ps"
 PS_ALL = "docker compose ps -a"
+# curl's exit status when nothing listens on the port: the symptom of 7.4's break.
+CURL_CANNOT_CONNECT = 7
 VOLUME_LS = "docker volume ls"
 GET_HEALTH = r'"GET /health HTTP/1\.1" 200'
 UVICORN_READY = "Uvicorn running on"
 # The screen to keep while the first build runs: pip's lines in BuildKit's live display.
 PIP_RUNNING = r"=> => # .*(Collecting|Downloading|Installing|Successfully)"
+# 3.3, beyond the statement: a line added to app.py to see which steps a rebuild runs again.
+COMMENT = "# Ligne ajoutée pour observer le cache de construction, retirée ensuite\n"
 # The build cache records of a Dockerfile's own steps (RUN; WORKDIR, COPY), by BuildKit's words.
 OWN_STEPS = ("mount / from exec", "fileop target")
 # The closing part's captures: not the statement's, « Pour aller plus loin ».
@@ -135,6 +151,7 @@ class Run:
     volumes_before: set[str] = field(default_factory=set)
     pruned: dict[str, bool] = field(default_factory=dict)  # 7.5: typed as written, or not
     projects: dict[str, Path] = field(default_factory=dict)  # Compose project: its folder
+    gateway: str = ""  # 7.1: the gateway of the project's network, the client uvicorn logs
 
     # --- terminals and captures -------------------------------------------------------
     def session(self, typed: str, where: str = ".", lab: Path | None = None,
@@ -166,8 +183,10 @@ class Run:
     def typed(self, command: Command | str, title: str, step: str = "", where: str = "",
               inputs: tuple[str, ...] | None = None, timeout: float = 120,
               expect: str | None = None, lab: Path | None = None,
-              env: dict[str, str] | None = None, written: str = "") -> Capture:  # fmt: skip
-        """Type one command (and its input lines at its prompts); capture it once it ends."""
+              env: dict[str, str] | None = None, written: str = "",
+              status: int = 0) -> Capture:  # fmt: skip
+        """Type one command (and its input lines at its prompts); capture it once it ends
+        with that exit status (0, or the failure the report shows)."""
         if isinstance(command, str):
             command = Command(step, command, where=where or ".")
         number = self.reserve()
@@ -182,7 +201,7 @@ class Run:
         capture = self.keep(session, step or command.step, title, written or command.command,
                             number)  # fmt: skip
         wanted = command.expect if expect is None else expect
-        if session.status != 0 or (wanted and not re.search(wanted, capture.text())):
+        if session.status != status or (wanted and not re.search(wanted, capture.text())):
             raise Exit(
                 f"report: step {capture.step} (`{capture.command}`) did not do what the "
                 f"statement says: see {self.folder / capture.name}.txt",
@@ -350,13 +369,18 @@ def part_3(run: Run) -> None:
     final = run.keep(first, "3.3", "Construire l'image")
     if first.status != 0:
         raise Exit(f"report: step 3.3 failed: see {run.folder / final.name}.txt", 1)
+    # Beyond the statement: a comment added, a rebuild, the comment removed, a rebuild.
     original = app_py.read_text(encoding="utf-8")
-    # A comment with the date: a content never built, whatever earlier runs cached.
-    run.edit("3.3", "Modifier app.py : une ligne de commentaire", "api/app.py", original + dated(),
-             "ajouter un commentaire à api/app.py")  # fmt: skip
-    run.typed(build, "Reconstruire après une modification de app.py", timeout=BUILD_TIMEOUT)
+    run.edit("3.3", "Hors énoncé : une ligne de commentaire ajoutée", "api/app.py",
+             original + COMMENT, "ajouter un commentaire à api/app.py")  # fmt: skip
+    run.ensure_images()
+    run.typed(build, "Reconstruire après l'ajout du commentaire", timeout=BUILD_TIMEOUT)
     run.built_now(statement.IMAGE)
-    app_py.write_text(original, encoding="utf-8")
+    run.edit("3.3", "Hors énoncé : le commentaire retiré", "api/app.py", original,
+             "retirer le commentaire de api/app.py")  # fmt: skip
+    run.ensure_images()
+    run.typed(build, "Reconstruire après le retrait du commentaire", timeout=BUILD_TIMEOUT)
+    run.built_now(statement.IMAGE)
 
 
 def part_4(run: Run) -> None:
@@ -452,6 +476,12 @@ def list_volumes(run: Run, title: str) -> Capture:
     return capture
 
 
+def network_gateway(network: str) -> str:
+    """The gateway address of a network, from which Docker forwards a published port's connections."""
+    template = "{{range .IPAM.Config}}{{.Gateway}}{{end}}"
+    return docker.query("network", "inspect", "-f", template, network).stdout.strip()
+
+
 def volumes() -> set[str]:
     return set(docker.query("volume", "ls", "-q").stdout.split())
 
@@ -469,6 +499,7 @@ def part_7(run: Run) -> None:
         follow.screen.keep_moment()
         run.keep(follow, "7.1", "Les logs de l'API, avant la requête", number=before, moment=True)
         run.typed(dataclasses.replace(curl, step="7.1"), "Une requête depuis un second terminal")
+        run.gateway = network_gateway(f"{PROJECT}_default")
         follow.expect(GET_HEALTH)
         follow.interrupt()
         follow.wait(30)
@@ -489,6 +520,7 @@ def part_7(run: Run) -> None:
 
 def break_and_repair(run: Run) -> None:
     edit, build, up_build, logs = commands("7.4")
+    (curl,) = commands("4.2")
     app_py = run.lab / edit.path
     original = app_py.read_text(encoding="utf-8")
     run.edit("7.4", "Renommer app en appi dans api/app.py", edit.path,
@@ -499,15 +531,37 @@ def break_and_repair(run: Run) -> None:
     compose_up(run, up_build, "Relancer Compose avec --build")
     with first_terminal(run, logs, "Les logs disent pourquoi l'API s'arrête") as follow:
         follow.expect(r'Attribute "app" not found')
-        # The API has stopped: its logs end by themselves, or at Ctrl-C.
+        # `logs -f` ends by itself when it sees the container stop; else at Ctrl-C.
         if not poll(lambda: follow.pump(0.2) or follow.ended, 10, interval=0):
             follow.interrupt()
         follow.wait(30)
-    run.typed(Command("7.4", PS_ALL), "L'état des conteneurs", expect=r"Exited \(\d+\)")
-    app_py.write_text(original, encoding="utf-8")
-    compose_up(run, Command("7.4", up_build.command), "Réparer : app.py restauré, --build")
+    # The failure confirmed, once the API has stopped: missing from `docker compose ps`,
+    # `Exited` in `docker compose ps -a`, and nothing answers.
+    wait_exited(API_CONTAINER, "7.4")
+    run.typed(Command("7.4", PS), "docker compose ps : l'API n'y est plus", expect="")
+    run.typed(Command("7.4", PS_ALL), "docker compose ps -a : l'API est arrêtée",
+              expect=r"Exited \(\d+\)")  # fmt: skip
+    run.typed(dataclasses.replace(curl, step="7.4"), "curl : plus de réponse", expect="",
+              status=CURL_CANNOT_CONNECT)  # fmt: skip
+    # The repair, typed as the break was: both images built again from the restored file.
+    run.edit("7.4", "Réparer : remettre app dans api/app.py", edit.path, original,
+             "remettre `app` dans api/app.py")  # fmt: skip
+    run.ensure_images()
+    run.typed(build, "Réparer : reconstruire simple-api", timeout=BUILD_TIMEOUT)
+    run.built_now(statement.IMAGE)
+    compose_up(run, Command("7.4", up_build.command), "Réparer : relancer Compose avec --build")
     wait_uvicorn("7.4")
-    run.typed(dataclasses.replace(commands("4.2")[0], step="7.4"), "/health à nouveau")
+    run.typed(dataclasses.replace(curl, step="7.4"), "/health à nouveau")
+
+
+def wait_exited(container: str, step: str) -> None:
+    """Until the container has stopped, as a person sees it stop (bounded)."""
+
+    def exited() -> bool:
+        return (docker.inspect(container) or {}).get("State", {}).get("Status") == "exited"
+
+    if not poll(exited, START_TIMEOUT, interval=0.2):
+        raise Exit(f"report: step {step}: {container} did not stop within {START_TIMEOUT:g} s", 1)
 
 
 def stopped_containers() -> set[str]:
@@ -648,13 +702,16 @@ def environment_lines(run: Run) -> list[str]:
             if run.terminal
             else "aucun (Windows) : `-i` au lieu de `-it`, `-T` pour `docker compose exec`"
         ),
-        f"- fichiers : [`corrige/`](../../corrige/) ; projet Compose `{PROJECT}` "
-        f"(« Pour aller plus loin » : les fichiers du kit, projet `{KIT_PROJECT}`)",
+        f"- fichiers : [`corrige/`](../../corrige/), copiés dans un dossier `{PROJECT}`, "
+        "dont Compose tire le nom du projet ; « Pour aller plus loin » : les fichiers du "
+        f"kit, projet `{KIT_PROJECT}` (variable `COMPOSE_PROJECT_NAME`, car leur fichier "
+        "le nomme `tp1`, comme la stack du kit d'un utilisateur)",
         "- images publiques remplacées, le temps de la capture, par une image locale du même "
         f"nom : {stand_ins or 'aucune'}",
         f"- cache de construction : {forgotten} entrée(s) des étapes du Dockerfile de "
         "`corrige/api/` qu'aucune image n'utilisait retirée(s) avant la première "
         "construction, pour que `pip install` s'exécute",
+        f"- étape 7.1 : passerelle du réseau `{PROJECT}_default` : `{run.gateway or '?'}`",
         "- étape 7.5 : " + prunes_said(run),
     ]
 
@@ -679,9 +736,14 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def code(text: str) -> str:
+    """Text as inline code, even when it holds backticks (an edit's description)."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def write_index(run: Run) -> None:
     rows = [
-        f"| {c.step} | {c.title} | `{cell(c.command)}` | "
+        f"| {c.step} | {c.title} | {code(cell(c.command))} | "
         f"{'—' if c.status is None else c.status} | {c.seconds:.1f} s | "
         f"[texte]({c.name}.txt) | [image]({c.name}.svg) |"
         for c in sorted(run.captures, key=lambda c: c.number)
@@ -715,11 +777,22 @@ def require_ports() -> None:
 def scratch() -> Iterator[tuple[Path, Path]]:
     """The model answer as a student's folder holds it, and the kit's own files, to edit freely."""
     with tempfile.TemporaryDirectory(prefix="tp1-report-") as folder:
-        lab = corrige.copy(Path(folder) / "tp1")
+        lab = corrige.copy(Path(folder) / PROJECT)  # the folder's name is the project's
         kit_lab = Path(folder) / "kit"
         copy_build_context(kit_lab)
         shutil.copy(ROOT / "docker-compose.yml", kit_lab / "docker-compose.yml")
         yield lab, kit_lab
+
+
+def environment() -> dict[str, str]:
+    """The shell's environment without what would change the statement's files: their
+    values, not a .env's or the shell's, and the Compose project named after the folder."""
+    env = dict(os.environ)
+    for name in ("API_IMAGE", "API_PORT", "DB_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
+                 "POSTGRES_DB", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME",
+                 "DOCKER_DEFAULT_PLATFORM"):  # fmt: skip
+        env.pop(name, None)
+    return env
 
 
 def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture]:
@@ -728,10 +801,7 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
     folder.mkdir(parents=True, exist_ok=True)
     for old in [*folder.glob("[0-9][0-9]-*.txt"), *folder.glob("[0-9][0-9]-*.svg")]:
         old.unlink()
-    env = {**os.environ, "COMPOSE_PROJECT_NAME": PROJECT}
-    for name in ("API_IMAGE", "API_PORT", "DB_PORT", "POSTGRES_USER", "POSTGRES_PASSWORD",
-                 "POSTGRES_DB", "COMPOSE_FILE", "DOCKER_DEFAULT_PLATFORM"):  # fmt: skip
-        env.pop(name, None)  # the statement's values, not a .env's or the shell's
+    env = environment()
     before = standins.image_id(statement.IMAGE)
     with scratch() as (lab, kit_lab):
         run = Run(lab, env, folder, use_terminal)

@@ -52,10 +52,16 @@ class Command:
     new: str = ""
 
 
-# The statement's headings, by number: a part's, and each « Étape » of parts 3 to 7.
+# The statement's headings, by number: a part's, each « Étape » of parts 3 to 7, and the
+# words in bold of the numbered items of parts 1 and 2 that ask for something (no heading).
 TITLES = {
     "1": "Installation de Docker et vérification de l'environnement",
+    "1.2": "Vérifiez votre installation",
+    "1.3": "Listez maintenant les conteneurs présents sur votre machine",
     "2": "Premiers pas avec Docker : images et conteneurs",
+    "2.1": "Exécutez un conteneur très léger basé sur l'image alpine",
+    "2.2": "Listez à nouveau les conteneurs présents sur votre machine",
+    "2.3": "Lancez un conteneur interactif basé sur Alpine",
     "3": "Construire une première image Docker avec une mini-API FastAPI",
     "3.1": "Compléter le fichier app.py",
     "3.2": "Compléter le Dockerfile",

@@ -23,6 +23,8 @@ REPORT = ROOT / "reports" / "rapport.md"
 CAPTURES = ROOT / "reports" / "captures"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FURTHER = "Pour aller plus loin"
+# The items of parts 1 and 2 that ask for something (the report's headings there).
+ITEMS = ("1.2", "1.3", "2.1", "2.2", "2.3")
 # The screenshots the statement asks for, by step.
 PICTURES = ("3.3", "4.2", "5.3", "5.4", "6.2")
 WORD_BUDGET = 1300
@@ -79,15 +81,18 @@ def test_report_is_numbered_like_the_statement() -> None:
             heading = next(h for h in sections("###") if h.startswith(f"Étape {step[2]} — "))
             assert heading
     expected = {f"{p}.{n}" for p in "34567" for n in "12345"} & set(statement.TITLES)
-    expected |= {"1.2", "1.3", "2.1", "2.2", "2.3"}
+    expected |= set(ITEMS)
     assert set(answered) >= expected, sorted(expected - set(answered))
+    headings = [h.replace("`", "") for h in sections("###")]
     for part in "34567":
         for number in "12345":
             step = f"{part}.{number}"
             if step in statement.TITLES:
-                title = statement.title(step)
-                assert any(h.replace("`", "") == f"Étape {number} — {title}"
-                           for h in sections("###")), step  # fmt: skip
+                assert f"Étape {number} — {statement.title(step)}" in headings, step
+    # Parts 1 and 2: the items' numbers and the statement's words, in one style with « Étape ».
+    items = [h for h in headings if re.match(r"\d\.\d ", h)]
+    assert items == [f"{step} — {statement.TITLES[step]}" for step in ITEMS], items
+    assert "Question" in sections("###"), "part 2's question"
     assert all(name in answered["5.1"] for name in ("api/", "app.py", "Dockerfile"))
 
 
@@ -140,6 +145,16 @@ def test_report_is_short_in_one_voice_without_anglicisms() -> None:
         assert phrase.lower() not in said, phrase
 
 
+def test_the_lab_folders_name_is_the_compose_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hidden project name: Compose names the model answer's project after its folder,
+    as it does for a student's; the report says where the names come from."""
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "yours")
+    assert "COMPOSE_PROJECT_NAME" not in report.environment()
+    with report.scratch() as (lab, _):
+        assert lab.name == report.PROJECT and (lab / "docker-compose.yml").is_file()
+    assert f"`{report.PROJECT}`" in steps()["5.3"] and "<projet>" in text()
+
+
 def test_what_the_report_says_is_what_the_captures_show() -> None:
     answered = steps()
     (ps,) = captured(CAPTURES, "4-3-docker-ps")
@@ -177,6 +192,13 @@ def test_the_committed_captures_show_the_statements_prunes_and_volumes() -> None
         assert typed_line(prune) == slug[4:].replace("-", " ") and "[y/N] y" in prune, prune
     before, after = (volume_names(c) for c in captured(CAPTURES, "6-4-docker-volume-ls"))
     assert len(before) == 2 and len(after) == 1 and after < before, (before, after)
+
+
+def image_written(build: str) -> str:
+    """The id of the image a build's capture says it wrote."""
+    found = re.search(r"writing image sha256:([0-9a-f]{64})", build)
+    assert found, build
+    return found[1]
 
 
 def volume_names(capture: str) -> set[str]:
@@ -227,14 +249,20 @@ def check_captures(folder: Path) -> None:
     (rename,) = captured(folder, "7-4-renommer-app-en-appi-dans-api-app-py")
     assert "+appi = FastAPI()" in rename
     # The first build is a real one: pip runs (seen while it runs, and timed at the end).
-    during, built, rebuilt = captured(folder, "3-3-docker-build-t-simple-api")
-    (edited,) = captured(folder, "3-3-ajouter-un-commentaire-api-app-py")
-    assert re.search(r"^\+# modifié le ", edited, re.M), edited
+    during, built, rebuilt, restored = captured(folder, "3-3-docker-build-t-simple-api")
     pip = r"=> => # .*(Collecting|Downloading|Installing|Successfully installed)"
     assert "[pendant la commande" in during and re.search(pip, during), during
-    for build in (built, rebuilt):
+    # Beyond the statement, and said: a comment added to app.py, then removed.
+    (edited,) = captured(folder, "3-3-ajouter-un-commentaire-api-app-py")
+    (removed,) = captured(folder, "3-3-retirer-le-commentaire-de-api-app-py")
+    comment = report.COMMENT.strip()
+    assert f"\n+{comment}\n" in edited and f"\n-{comment}\n" in removed, (edited, removed)
+    for build in (built, rebuilt):  # after an edit, COPY and every step after it run again
         assert re.search(r"RUN pip install fastapi uvicorn +\d+\.\d+s", build), build
     assert re.search(r"WORKDIR /app +CACHED|CACHED \[2/4\] WORKDIR", rebuilt), rebuilt
+    # The comment removed, every step comes from the cache: the first build's image again.
+    assert all(f"CACHED [{n}/4]" in restored for n in (2, 3, 4)), restored
+    assert image_written(restored) == image_written(built), (built, restored)
     # Typed at the prompts, as a person types them.
     (alpine,) = captured(folder, "2-3-docker-run-it-alpine-sh")
     for line in ("# ls", "# uname -a", "# exit"):
@@ -254,10 +282,34 @@ def check_captures(folder: Path) -> None:
     assert "Uvicorn running on" in waiting and "GET /health" not in waiting, waiting
     assert "[pendant la commande" in waiting
     assert '"GET /health HTTP/1.1" 200' in logs and "^C" in logs
+    # The client uvicorn logs is the gateway of the project's network, as the report says.
+    client = re.search(r'INFO: +([\d.]+):\d+ - "GET /health', logs)
+    gateway = re.search(r"passerelle du réseau `[^`]+` : `([\d.]+)`", index)
+    assert client and gateway and client[1] == gateway[1], (logs, index)
     order = [p.name[7:] for p in sorted(folder.glob("[0-9][0-9]-7-1-*.txt"))]
     assert [name.split("-")[0] for name in order] == ["docker", "curl", "docker"], order
     (broken_logs,) = captured(folder, "7-4-docker-compose-logs-f-api")
     assert 'Attribute "app" not found in module "app"' in broken_logs
+    # `logs -f` ended by itself when the API stopped, as the report says (no Ctrl-C).
+    assert re.search(r"^api-1 exited with code \d+$", broken_logs, re.M), broken_logs
+    assert "[exit 0," in broken_logs and "^C" not in broken_logs, broken_logs
+    order = [p.name[3:-4] for p in sorted(folder.glob("[0-9][0-9]-7-4-*.txt"))]
+    assert order == [f"7-4-{name}" for name in (
+        "renommer-app-en-appi-dans-api-app-py", "docker-build-t-simple-api",
+        "docker-compose-up-d-build", "docker-compose-logs-f-api", "docker-compose-ps",
+        "docker-compose-ps-a", "curl-http-localhost-8000-health", "remettre-app-dans-api-app-py",
+        "docker-build-t-simple-api", "docker-compose-up-d-build",
+        "curl-http-localhost-8000-health")], order  # fmt: skip
+    (ps_running,) = captured(folder, "7-4-docker-compose-ps")
+    assert "tp1-report-db-1" in ps_running and "tp1-report-api-1" not in ps_running, ps_running
+    refused, answered = captured(folder, "7-4-curl-http-localhost-8000-health")
+    assert "[exit 7," in refused and '{"status":"ok"}' in answered, (refused, answered)
+    (repair,) = captured(folder, "7-4-remettre-app-dans-api-app-py")
+    assert "+app = FastAPI()" in repair and "-appi = FastAPI()" in repair, repair
+    # The repair rebuilds simple-api too (in api/, as the break did): the first image again.
+    broken_build, repaired_build = captured(folder, "7-4-docker-build-t-simple-api")
+    assert typed_line(repaired_build) == statement.BUILD and repaired_build.startswith("api/ $")
+    assert image_written(repaired_build) == image_written(built) != image_written(broken_build)
     # 6.4: `down -v` removed a volume that `docker volume ls` listed before.
     before, after = (volume_names(c) for c in captured(folder, "6-4-docker-volume-ls"))
     assert before - after, (before, after)

@@ -28,6 +28,21 @@ def test_every_command_is_written_as_the_statement_writes_it() -> None:
     assert "ls\nuname -a\nexit\n" in typed and "ls\npython --version\nexit\n" in typed
 
 
+@pytest.mark.skipif(not STATEMENT.exists(), reason="the lab statement is in ../shared/lab")
+def test_the_titles_are_the_statements_words() -> None:
+    """Each title of statement.TITLES in the statement's own words (apostrophes and code
+    marks aside): a part's or an « Étape »'s heading, an item's words in bold."""
+    text = STATEMENT.read_text(encoding="utf-8").replace("\u2019", "'").replace("`", "")
+    for step, title in statement.TITLES.items():
+        part, _, number = step.partition(".")
+        if not number:
+            assert f"\n### {part}. {title}\n" in text, step
+        elif part in "12":
+            assert f"\n{number}. **{title}**" in text, step
+        elif number != "0":  # 6.0 is the « Pré-requis » of part 6
+            assert f"\n#### Étape {number} — {title}\n" in text, step
+
+
 def test_steps_follow_the_statements_order() -> None:
     numbers = [tuple(map(int, c.step.split("."))) for c in statement.COMMANDS]
     assert numbers == sorted(numbers)
