@@ -8,7 +8,6 @@ Settings (ports, project name, images) come from the environment or from .env.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from invoke import Context, Exit, task
 
@@ -18,7 +17,6 @@ from kit import (
     cleanup,
     console,
     dev_loop,
-    docker,
     reproducible,
     stack,
     startup,
@@ -225,6 +223,9 @@ def dev(c: Context) -> None:
 
 
 # ---- For teachers: the lab replayed on students' repositories (kit/grading/). ----------
+LANG_HELP = "the language of the feedback: fr or en (default: the locale's, LANG/LC_ALL)"
+
+
 @task(
     positional=["repo"],
     help={
@@ -233,6 +234,11 @@ def dev(c: Context) -> None:
         "before": "grade the last commit before this date (a deadline, e.g. 2026-10-01T23:59)",
         "root": "the lab's folder in the repository (default: found, e.g. TP1/)",
         "json": "also write the checks as JSON to this file",
+        "lang": LANG_HELP,
+        "classroom": "also write the result for GitHub Classroom's autograding reporter "
+        "(Base64-encoded JSON: a step's `result` output) to this file",
+        "weights": 'a JSON file of points per step for --classroom, e.g. {"5.3": 2} '
+        "(default: one point per step)",
     },
 )
 def grade(
@@ -242,6 +248,9 @@ def grade(
     before: str | None = None,
     root: str | None = None,
     json: str | None = None,
+    lang: str | None = None,
+    classroom: str | None = None,
+    weights: str | None = None,
 ) -> None:
     """For teachers and students: replay the lab statement on a repository, step by step.
 
@@ -249,26 +258,12 @@ def grade(
     says, on a scratch copy, with its own names and free 127.0.0.1 ports; prints a ✔/✗
     per step with the cause and the fix, and removes all it made. Refuses (exit 3), by
     name, every Compose setting not known safe (host folders, devices, capabilities...).
-    Exit 0: all passed; 1: some failed; 2: not gradable.
+    Exit 0: all passed; 1: some failed; 2: not gradable; 4: none failed, some unchecked.
     """
-    from kit.grading import run as grading
+    from kit.grading import cli
 
-    docker.require_engine()
-    code, result = grading.one(repo, ref=ref, before=before, root=root)
-    if json:
-        grading.write(result, Path(json))
-    if code == grading.UNSAFE:
-        for offence in result["unsafe"]:
-            print(f"refused: {offence}")
-        raise Exit(f"{repo}: refused as unsafe, nothing was built or run.", code)
-    if code == grading.UNUSABLE:
-        raise Exit(result["error"], code)
-    score = f"{result['passed']}/{result['total']} checks passed"
-    if unchecked := len(result["checks"]) - result["total"]:
-        score += f" ({unchecked} could not be checked here, not counted)"
-    if code:
-        raise Exit(f"{score}: see ✗ above for the cause and the fix of each.", code)
-    print(f"{score}.")
+    outputs = {"json": json, "classroom": classroom, "weights": weights}
+    cli.grade(repo, lang, outputs, ref=ref, before=before, root=root)
 
 
 @task(
@@ -278,9 +273,10 @@ def grade(
         "a repository may be followed by its own ref (URL REF)",
         "ref": "grade every repository at this commit, tag or branch",
         "before": "grade every repository at its last commit before this date (the deadline)",
-        "summary": "the Markdown table to write (default: grades.md)",
+        "summary": "the Markdown table to write, its chart beside it (default: grades.md)",
         "json_dir": "a folder for each repository's JSON result",
         "jobs": "how many repositories to grade at once (default 1)",
+        "lang": LANG_HELP,
     },
 )
 def grade_class(
@@ -291,22 +287,19 @@ def grade_class(
     jobs: int = 1,
     ref: str | None = None,
     before: str | None = None,
+    lang: str | None = None,
 ) -> None:
     """For teachers: `invoke grade` on each repository of a class list, and one table.
 
     Lines may name JSON results made by the grading workflow of students' repositories
     (or a folder of them): those are read, not graded again. Writes a row per repository
-    (passed/total, the steps not passed) and how many passed each step. --before (the
-    deadline) or --ref grades the whole class at one state; a line's own ref wins.
+    (passed/total, the steps not passed, those that could not be checked) and how many
+    passed each step, with a chart. --before (the deadline) or --ref grades the whole
+    class at one state; a line's own ref wins.
     """
-    from kit.grading import run as grading
+    from kit.grading import cli
 
-    if not Path(class_list).is_file():
-        raise Exit(f"{class_list}: no such file (one repository, URL or JSON per line).", 2)
-    docker.require_engine()
-    folder = Path(json_dir) if json_dir else None
-    results = grading.klass(Path(class_list), Path(summary), folder, jobs, ref=ref, before=before)
-    print(f"{len(results)} repositories graded: {summary}")
+    cli.grade_class(class_list, lang, summary, json_dir, jobs=jobs, ref=ref, before=before)
 
 
 # ---- Kit maintenance: the model report, the benchmarks, the tests, the lint gates. -----

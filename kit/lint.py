@@ -21,6 +21,8 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("uv lock", ["uv", "lock", "--check"]),
     # What the image installs (api/requirements.txt) is the export of uv.lock.
     ("requirements export", ["python", "-m", "kit.requirements", "--check"]),
+    # Every message the grader writes for students has its French translation.
+    ("grader's French catalogue", ["python", "-m", "kit.grading.messages"]),
     # The workflow and Dependabot config a student's repository runs, against GitHub's schemas.
     (
         "workflow schema",

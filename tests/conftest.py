@@ -9,6 +9,9 @@ from collections.abc import Iterator
 import pytest
 from helpers import Container, Kit, docker, engine_problem, free_port, unique_name
 
+from kit.settings import DEFAULT_IMAGES
+from kit.standins import stand_in_under
+
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "postgres:16")
 
 
@@ -26,6 +29,24 @@ def engine() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI needs a Docker engine and none answers: {problem}", pytrace=False)
     pytest.skip(f"no Docker engine: {problem}")
+
+
+@pytest.fixture(scope="module")
+def public_images(engine: None) -> Iterator[None]:
+    """The public names students' files use (the grader's tests), standing in for the
+    registry here."""
+    made = stand_in_under(
+        os.environ.get("PYTHON_IMAGE"),
+        "python:3.11-slim",
+        "python:3.10-slim",
+        DEFAULT_IMAGES["PYTHON_IMAGE"],
+    )
+    made += stand_in_under(os.environ.get("POSTGRES_IMAGE"), "postgres:16")
+    try:
+        yield
+    finally:
+        if made:
+            docker("image", "rm", *made, check=False)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ WORKDIR /app
 
 COPY app.py .
 
-RUN pip install fastapi uvicorn
+RUN pip install {packages}
 
 CMD ["uvicorn", "app:app", "--host", "{host}", "--port", "8000"]
 """
@@ -105,18 +105,27 @@ def write_lab(
     api_extra: str = "",
     top_extra: str = "",
     api_build: str = "./api",
+    packages: str = "fastapi uvicorn",
+    dockerfile: str = "Dockerfile",
+    report_text: str = REPORT,
+    files: dict[str, str] | None = None,
 ) -> None:
+    """The lab as a student writes it; each argument one fault away from the statement.
+    files: more files, {path in the lab: text} (a .gitignore, a .env.example...)."""
     (lab / "api").mkdir(parents=True, exist_ok=True)
     (lab / "api" / "app.py").write_text(APP.format(name=name), encoding="utf-8")
-    dockerfile = DOCKERFILE.format(base=base, host=host)
-    (lab / "api" / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    written = DOCKERFILE.format(base=base, host=host, packages=packages)
+    (lab / "api" / dockerfile).write_text(written, encoding="utf-8")
     compose = COMPOSE.format(
         user=user, db_extra=db_extra, api_extra=api_extra, top_extra=top_extra, api_build=api_build
     )
     (lab / "docker-compose.yml").write_text(compose, encoding="utf-8")
     if report:
         (lab / "reports").mkdir(exist_ok=True)
-        (lab / "reports" / "rapport.md").write_text(REPORT, encoding="utf-8")
+        (lab / "reports" / "rapport.md").write_text(report_text, encoding="utf-8")
+    for path, text in (files or {}).items():
+        (lab / path).parent.mkdir(parents=True, exist_ok=True)
+        (lab / path).write_text(text, encoding="utf-8")
 
 
 def student_repo(repo: Path, subfolder: str = "", date: str = "", **fault: object) -> Path:

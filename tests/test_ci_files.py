@@ -173,3 +173,28 @@ def test_kit_engine_reproducible_turns_the_skip_into_a_failure(engine: None) -> 
     must = pytest_with(KIT_ENGINE="reproducible")
     assert must.returncode != 0
     assert "KIT_ENGINE=reproducible, but this engine cannot" in must.stdout, must.stdout[-800:]
+
+
+def test_the_students_workflow_grades_in_french_and_runs_classroom_s_reporter() -> None:
+    """What GitHub Classroom's reporter needs (its README and src/main.js, cited in
+    docs/grading.md): the workflow named "Autograding Tests" with one job
+    `run-autograding-tests`; `runners: ID`, and `<ID>_RESULTS` set from that step's
+    `result` output, which the grading step writes from `--classroom`."""
+    workflow = yaml.safe_load(
+        (ROOT / "docs" / "grading" / "grade-tp1.yml").read_text(encoding="utf-8")
+    )
+    assert workflow["name"] == "Autograding Tests"
+    assert list(workflow["jobs"]) == ["run-autograding-tests"]
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    (grading,) = [s for s in steps if "invoke grade" in s.get("run", "")]
+    words = grading["run"].split()
+    assert "--lang" in words and words[words.index("--lang") + 1] == "fr"
+    made = words[words.index("--classroom") + 1]
+    assert f'echo "result=$(cat {made})" >> "$GITHUB_OUTPUT"' in grading["run"]
+    (reporter,) = [s for s in steps if "autograding-grading-reporter" in s.get("uses", "")]
+    runner = reporter["with"]["runners"]
+    assert runner == grading["id"] and reporter.get("if") == "always()"
+    assert reporter["env"] == {
+        f"{runner.upper()}_RESULTS": f"${{{{ steps.{runner}.outputs.result }}}}"
+    }
+    assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"

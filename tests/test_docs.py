@@ -38,6 +38,9 @@ NOT_IN_REPOSITORY = {
     ".env": "the user's own settings, copied from .env.example, never committed",
     ".venv": "made by `uv sync`",
     "grades.md": "written by `invoke grade-class`",
+    "grades.svg": "the chart `invoke grade-class` writes beside grades.md",
+    "api/dockerfile": "a student's Dockerfile named in lower case (docs/grading.md)",
+    "api/DockerFile": "a student's Dockerfile named in another case (docs/grading.md)",
     "grade.json": "written by the grading workflow in a student's repository",
 }
 # Former names, allowed only on the pages that record runs made before the move.
@@ -173,7 +176,11 @@ def invoke_commands() -> list[tuple[Named, list[str]]]:
     for item in ALL:
         if item.kind == "link":
             continue
-        for words in shell_words(re.sub(r"^\$ ", "", item.text.strip())):
+        try:
+            commands = shell_words(re.sub(r"^\$ ", "", item.text.strip()))
+        except ValueError:  # not a shell line (output quoting French: « l'image »)
+            continue
+        for words in commands:
             while words and re.match(r"^[A-Z_]+=", words[0]):  # VAR=value invoke ...
                 words = words[1:]
             if words[:2] == ["uv", "run"]:

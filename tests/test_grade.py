@@ -9,77 +9,33 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from engine_events import EngineEvents, left_by_gradings
-from helpers import ROOT, docker, invoke
+from graded import assert_nothing_left, by_step, grade, graded, passed, reporter_reads
+from helpers import ROOT, invoke
 from students import git, student_repo, write_lab
 
 from kit.grading import run, source
-from kit.settings import DEFAULT_IMAGES
-from kit.standins import stand_in_under
-
-
-@pytest.fixture(scope="module")
-def public_images(engine: None) -> Iterator[None]:
-    """The public names students' files use, standing in for the registry here."""
-    made = stand_in_under(
-        os.environ.get("PYTHON_IMAGE"),
-        "python:3.11-slim",
-        "python:3.10-slim",
-        DEFAULT_IMAGES["PYTHON_IMAGE"],
-    )
-    made += stand_in_under(os.environ.get("POSTGRES_IMAGE"), "postgres:16")
-    try:
-        yield
-    finally:
-        if made:
-            docker("image", "rm", *made, check=False)
-
-
-def grade(*args: str) -> subprocess.CompletedProcess[str]:
-    return invoke("grade", *args)
-
-
-def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
-    """Grade repo; its exit code, its JSON and its output. Asserts it left nothing."""
-    with EngineEvents() as seen:
-        result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output, output
-    assert_nothing_left(seen)
-    report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
-    return result.returncode, report, output
-
-
-def assert_nothing_left(seen: EngineEvents) -> None:
-    """Nothing of the gradings seen is left: containers, images, networks, volumes
-    (anonymous ones included). The engine is shared: only theirs are judged."""
-    left = left_by_gradings(seen)
-    assert not left, f"the grader left: {left}"
-
-
-def by_step(report: dict) -> dict[str, list[dict]]:
-    steps: dict[str, list[dict]] = {}
-    for check in report["checks"]:
-        steps.setdefault(check["step"], []).append(check)
-    return steps
-
-
-def passed(report: dict, step: str) -> bool:
-    return all(check["ok"] for check in by_step(report)[step])
 
 
 def test_a_correct_repository_passes_every_check(public_images: None, tmp_path: Path) -> None:
-    code, report, output = graded(student_repo(tmp_path / "alice"), tmp_path)
+    """And GitHub Classroom's reporter reads every step's point from --classroom."""
+    classroom = tmp_path / "classroom.b64"
+    code, report, output = graded(
+        student_repo(tmp_path / "alice"), tmp_path, "--classroom", str(classroom)
+    )
     assert code == 0, output
     assert report["passed"] == report["total"] == len(report["checks"]) >= 10, output
     for step in ("3.3", "4.2", "5.3", "5.4", "6.1", "8"):
         assert passed(report, step), step
     assert report["commit"] and len(report["commit"]) == 40
     assert {"step", "title", "ok", "outcome", "detail"} <= set(report["checks"][0])
+    results, points = reporter_reads(classroom)
+    steps = len(by_step(report))
+    assert results["status"] == "pass" and points == f"Points {steps}/{steps}", results
+    assert [test["name"].split()[0] for test in results["tests"]] == list(by_step(report))
+    assert f"GitHub Classroom: {steps}/{steps} points" in output
 
 
 def test_another_python_base_passes_too(public_images: None, tmp_path: Path) -> None:
@@ -91,12 +47,23 @@ def test_another_python_base_passes_too(public_images: None, tmp_path: Path) -> 
 def test_an_app_object_renamed_fails_part_4_quoting_uvicorn(
     public_images: None, tmp_path: Path
 ) -> None:
-    code, report, output = graded(student_repo(tmp_path / "carol", name="appi"), tmp_path)
+    """And a failing grading's points: the steps passed, out of every step."""
+    classroom = tmp_path / "classroom.b64"
+    repo = student_repo(tmp_path / "carol", name="appi")
+    code, report, output = graded(repo, tmp_path, "--classroom", str(classroom))
     assert code == 1
     assert passed(report, "3.3")
     part_4 = [c for c in report["checks"] if c["step"].startswith("4.") and not c["ok"]]
     assert part_4 and 'Attribute "app" not found' in part_4[0]["detail"], part_4
     assert "✗ 4.1" in output
+    results, points = reporter_reads(classroom)
+    steps = by_step(report).values()
+    good = sum(all(c["ok"] for c in checks) for checks in steps)
+    # A step counts unless it could not be checked (another engine user's image gone).
+    counted = sum(any(c["outcome"] != "unavailable" for c in checks) for checks in steps)
+    assert results["status"] == "fail" and points == f"Points {good}/{counted}", results
+    (failed,) = [t for t in results["tests"] if t["name"].startswith("4.1 ")]
+    assert failed["status"] == "fail" and 'Attribute "app" not found' in failed["message"]
 
 
 def test_a_server_on_the_containers_loopback_is_told_to_listen_on_all(
@@ -129,14 +96,23 @@ def test_no_report_fails_only_step_8(public_images: None, tmp_path: Path) -> Non
 def test_a_base_image_that_cannot_be_pulled_is_not_counted(
     public_images: None, tmp_path: Path
 ) -> None:
-    """`.invalid` never resolves (RFC 2606): no registry answers, on any machine."""
+    """`.invalid` never resolves (RFC 2606): no registry answers, on any machine. The
+    image is named; no check failed, yet it is not a full pass (exit 4), and GitHub
+    Classroom's max_score leaves out the steps that could not be checked."""
+    classroom = tmp_path / "classroom.b64"
     repo = student_repo(tmp_path / "ivan", base="registry.invalid/python:3.11-slim")
-    code, report, output = graded(repo, tmp_path)
+    code, report, output = graded(repo, tmp_path, "--classroom", str(classroom))
     (build,) = by_step(report)["3.3"]
-    assert build["outcome"] == "unavailable" and "cannot be pulled here" in build["detail"]
+    assert build["outcome"] == "unavailable", build
+    assert "the image registry.invalid/python:3.11-slim cannot be pulled here" in build["detail"]
     assert all(c["outcome"] == "unavailable" for c in by_step(report)["4.1"])
-    assert code == 0 and report["passed"] == report["total"] < len(report["checks"]), output
-    assert "could not be checked here" in output
+    assert code == 4 and report["passed"] == report["total"] < len(report["checks"]), output
+    assert "could not be checked here" in output and "not a full pass" in output
+    results, points = reporter_reads(classroom)
+    unchecked = [t for t in results["tests"] if t["message"].startswith("not counted: ")]
+    assert unchecked and all(t["score"] == 0 for t in unchecked), results
+    counted = len(results["tests"]) - len(unchecked)
+    assert results["status"] == "pass" and points == f"Points {counted}/{counted}", results
 
 
 def test_an_unsafe_compose_file_is_refused_before_anything_runs(
@@ -344,22 +320,37 @@ def test_the_kit_graded_by_itself_passes_every_check(public_images: None, tmp_pa
 def test_a_class_list_gives_a_row_per_repository_and_the_counts_per_step(
     public_images: None, tmp_path: Path
 ) -> None:
-    """One repository graded now, one read from the JSON its own workflow uploaded."""
-    made = tmp_path / "from-workflow.json"
+    """One repository graded now, two read from the JSON their own workflow uploaded,
+    one of which could not be checked whole: never shown as a full pass."""
+    made, partial = tmp_path / "from-workflow.json", tmp_path / "partial.json"
     result = grade(str(student_repo(tmp_path / "heidi", report=False)), "--json", str(made))
     assert result.returncode == 1
+    ivan = student_repo(tmp_path / "ivan", base="registry.invalid/python:3.11-slim")
+    assert grade(str(ivan), "--json", str(partial)).returncode == 4
     class_list = tmp_path / "classe.txt"
     alice = student_repo(tmp_path / "alice")
-    class_list.write_text(f"# TP1, groupe A\n{alice}\n\n{made.name}\n", encoding="utf-8")
+    lines = f"# TP1, groupe A\n{alice}\n\n{made.name}\n{partial.name}\n"
+    class_list.write_text(lines, encoding="utf-8")
     summary = tmp_path / "grades.md"
     with EngineEvents() as seen:
-        run = invoke("grade-class", str(class_list), "--summary", str(summary), "--jobs", "2")
+        run = invoke(
+            "grade-class", str(class_list), "--summary", str(summary), "--jobs", "2",
+            "--lang", "en",
+        )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     table = summary.read_text(encoding="utf-8")
-    rows = [line for line in table.splitlines() if "/alice" in line or "/heidi" in line]
-    assert len(rows) == 2, table
+    rows = [ln for ln in table.splitlines() if any(n in ln for n in ("/alice", "/heidi", "/ivan"))]
+    assert len(rows) == 3, table
     total = json.loads(made.read_text(encoding="utf-8"))["total"]
-    assert f"| {total}/{total} |" in rows[0] and "| 8 |" in rows[1], rows
-    assert "| 8 | Questions de réflexion et consignes pour le rendu | 1/2 |" in table
-    assert len(seen.gradings()) == 1, seen.gradings()  # alice's; heidi's was read
+    assert f"| {total}/{total} | — | — |" in rows[0] and rows[1].endswith("| 8 |"), rows
+    ivan_json = json.loads(partial.read_text(encoding="utf-8"))
+    unchecked = len(ivan_json["checks"]) - ivan_json["total"]
+    mark = f"| {ivan_json['passed']}/{ivan_json['total']}, {unchecked} not checkable | ? 3.3, "
+    assert mark in rows[2], rows[2]
+    assert "| 8 | Questions de réflexion et consignes pour le rendu | 2/3 |" in table
+    chart = summary.with_suffix(".svg")
+    assert "![How many passed each step](grades.svg)" in table and chart.is_file()
+    assert ">2/3</text>" in chart.read_text(encoding="utf-8")
+    assert "invoke grade-class" in table and "--class-list" not in table
+    assert len(seen.gradings()) == 1, seen.gradings()  # alice's; the others were read
     assert_nothing_left(seen)

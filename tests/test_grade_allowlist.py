@@ -175,7 +175,7 @@ def test_the_accepted_file_is_run_confined(engine: None, tmp_path: Path) -> None
     db, api = confined["services"]["db"], confined["services"]["api"]
     assert "container_name" not in db and "mem_limit" not in db and "cpus" not in db
     assert "UNSET_ON_PURPOSE" not in db["environment"]
-    assert api["image"] == f"{PROJECT}-api" and "pull_policy" not in api
+    assert api["image"] == f"{PROJECT}-api" and api["pull_policy"] == "never"
     assert api["deploy"] == {
         "resources": {"limits": safety.LIMITS},
         "restart_policy": {"condition": "on-failure", "max_attempts": 3},
@@ -265,17 +265,20 @@ def test_a_command_that_hangs_is_ended_with_its_children(tmp_path: Path, runner:
 
 
 def first_column_keys(page: Path) -> list[set[str]]:
-    """The keys named in the first column of each table of a page, table by table."""
+    """The keys named in the first column of each table of keys of a page (its first
+    header is "key"), table by table."""
     tables: list[set[str]] = []
-    cell = 0
+    cell, kind = 0, ""
     for token in MarkdownIt("commonmark").enable("table").parse(page.read_text(encoding="utf-8")):
-        if token.type == "table_open":
-            tables.append(set())
-        elif token.type == "tr_open":
+        if token.type == "tr_open":
             cell = 0
-        elif token.type == "td_open":
+        elif token.type in ("td_open", "th_open"):
             cell += 1
-        elif token.type == "inline" and cell == 1:
+            kind = "header" if token.type == "th_open" and cell == 1 else kind
+        elif token.type == "inline" and cell == 1 and kind == "header":
+            kind = "keys" if token.content == "key" else "other"
+            tables += [set()] if kind == "keys" else []
+        elif token.type == "inline" and cell == 1 and kind == "keys":
             tables[-1] |= {c.content for c in token.children or [] if c.type == "code_inline"}
     return tables
 

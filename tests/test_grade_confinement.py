@@ -22,7 +22,7 @@ from engine_events import EngineEvents
 from helpers import docker, invoke
 from students import REPORT, student_repo
 
-from kit.grading import judge, safety, source, student_report, verdict
+from kit.grading import allowlist, judge, safety, source, student_report, verdict
 
 OUTSIDE = "LEAKED=the host's file was read\n"  # what a file outside the repository holds
 POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
@@ -456,3 +456,22 @@ def test_the_layout_reports_a_link_that_leaves_the_repository(tmp_path: Path) ->
     layout = judge.layout(found.root, found.copy)
     assert layout.outcome == verdict.FAILED, layout
     assert "api/app.py: a link that leaves the repository" in layout.detail, layout
+
+
+@POSIX
+def test_a_lower_case_dockerfile_is_judged_as_docker_reads_it(tmp_path: Path) -> None:
+    """Where there is no Dockerfile, Docker's client reads `dockerfile` (and its
+    .dockerignore): a link of that name that leaves the repository is refused, for the
+    statement's `docker build` and for Compose's build alike."""
+    repo = student_repo(tmp_path / "repo")
+    (tmp_path / "secret").write_text(OUTSIDE, encoding="utf-8")
+    (repo / "api" / "Dockerfile").unlink()
+    (repo / "api" / "dockerfile").symlink_to(tmp_path / "secret")
+    with pytest.raises(safety.Unsafe) as refused:
+        safety.statement_build(repo, repo, "tp1-grade-00000000")
+    assert refused.value.offences == [f"api/dockerfile: {LINK} (to {tmp_path / 'secret'})"]
+    scope = allowlist.Scope(repo, {})
+    said = allowlist.build({"context": str(repo / "api")}, scope, "service api: build")
+    assert said == [
+        f"service api: build.dockerfile: api/dockerfile: {LINK} (to {tmp_path / 'secret'})"
+    ]

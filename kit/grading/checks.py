@@ -31,7 +31,7 @@ def grade(source: Source, say: Callable[[str], None] = print) -> Grade:
         # All the grader reads of the repository is read before any of it runs.
         safety.statement_build(source.root, source.copy, box.project)
         compose = box.read_compose()
-        if (compose_problem := judge.compose_problem(compose)) is None:
+        if judge.runnable(compose):
             box.confine(compose.config or {})
         report = student_report.check(source.root, source.copy)
         gates: dict[str, Check] = {}
@@ -40,7 +40,7 @@ def grade(source: Source, say: Callable[[str], None] = print) -> Grade:
                 continue
             if command.step.startswith("5.") and "layout" not in gates:
                 gates["layout"] = record(judge.layout(source.root, source.copy))
-                gates["compose"] = record(compose_problem or judge.compose_read(box))
+                gates["compose"] = record(judge.compose_file(compose, box))
             if gate := judge.gate_for(command, gates):
                 record(judge.blocked(command, gate))
                 continue

@@ -10,11 +10,13 @@ statement expects. Each judge takes the command and the sandbox, and returns a C
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from kit import statement
 from kit.grading import diagnose, inside
+from kit.grading.messages import _
 from kit.grading.sandbox import AGAIN_TIMEOUT, START_TIMEOUT, ComposeFile, Sandbox
 from kit.grading.source import COMPOSE_FILES
 from kit.grading.verdict import DEVIATES, FAILED, PASSED, UNAVAILABLE, Check
@@ -24,13 +26,17 @@ from kit.statement import Command
 Judge = Callable[[Command, Sandbox], Check]
 
 
-def judged(outcome: Outcome, ok: bool, detail: str, failure: str = "") -> Check:
-    """A check from a replayed command: passed, else the cause from its output."""
+def judged(box: Sandbox, outcome: Outcome, ok: bool, detail: str, failure: str = "") -> Check:
+    """A check from a replayed command: passed; else not counted when an image the
+    student's files name (and do not build) cannot be pulled from here; else failed,
+    with the cause from its output."""
     step = outcome.command.step
     if ok:
         return Check.of(step, PASSED, detail, outcome.shown)
-    if pulled := diagnose.unpullable(outcome.output):
-        return Check.of(step, UNAVAILABLE, f"cannot be pulled here: {pulled}", outcome.shown)
+    if pulled := diagnose.unpullable(outcome.output, box.confined.pulled() if box.confined else {}):
+        image, line = pulled
+        why = _("the image {image} cannot be pulled here ({line})").format(image=image, line=line)
+        return Check.of(step, UNAVAILABLE, why, outcome.shown)
     why = failure or diagnose.explain(outcome.output)
     return Check.of(step, FAILED, why, outcome.shown)
 
@@ -45,21 +51,53 @@ def gate_for(command: Command, gates: dict[str, Check]) -> Check | None:
     needed = {4: ["image"] + ([] if command.kind == "server" else ["server"])}.get(
         part, ["compose"] + ([] if command.command == "docker compose up -d" else ["stack"])
     )
-    return next((gates[g] for g in needed if g in gates and not gates[g].ok), None)
+    # A step that deviates (≠) still lets the next ones run: they say whether it works.
+    passes = (PASSED, DEVIATES)
+    return next((gates[g] for g in needed if g in gates and gates[g].outcome not in passes), None)
 
 
 def blocked(command: Command, gate: Check) -> Check:
     outcome = UNAVAILABLE if gate.outcome == UNAVAILABLE else FAILED
-    detail = f"not run: step {gate.step} ({gate.title}) did not pass"
+    detail = _("not run: step {step} ({title}) did not pass").format(
+        step=gate.step, title=gate.title
+    )
     return Check.of(command.step, outcome, detail, command.command)
 
 
 # Part 3: the image.
+def misnamed(root: Path) -> str | None:
+    """A Dockerfile of api/ whose name differs from `Dockerfile` only by case (Windows
+    and macOS find it as Dockerfile), when there is no api/Dockerfile."""
+    found = [p.name for p in (root / "api").glob("*") if p.name.lower() == "dockerfile"]
+    return None if "Dockerfile" in found or not found else f"api/{sorted(found)[0]}"
+
+
+def no_dockerfile(root: Path) -> str:
+    """Why api/ has no Dockerfile Docker finds on Linux, and the fix."""
+    if found := misnamed(root):
+        return _(
+            "{found} is not api/Dockerfile: on Linux, Docker reads a file named exactly "
+            "Dockerfile (or dockerfile); Windows and macOS ignore case — fix: rename it "
+            "(`git mv {found} api/Dockerfile`) and commit."
+        ).format(found=found)
+    return _("no api/Dockerfile (part 3, step 2)")
+
+
+def lower_case() -> str:
+    """api/dockerfile: Docker finds it where there is no Dockerfile, the statement does not."""
+    return _(
+        "api/dockerfile instead of api/Dockerfile: Docker reads it too (it looks for "
+        "dockerfile where there is no Dockerfile), but the statement names it Dockerfile "
+        "— fix: `git mv api/dockerfile api/Dockerfile` and commit."
+    )
+
+
 def build(command: Command, box: Sandbox) -> Check:
-    if not (box.source.root / "api" / "Dockerfile").is_file():
-        return Check.of(command.step, FAILED, "no api/Dockerfile (part 3, step 2)", command.command)
+    api = box.source.root / "api"
+    if not any((api / name).is_file() for name in ("Dockerfile", "dockerfile")):
+        return Check.of(command.step, FAILED, no_dockerfile(box.source.root), command.command)
     outcome = box.run(command)
-    return judged(outcome, outcome.exit == 0, f"image {box.tag} built")
+    return judged(box, outcome, outcome.exit == 0, _("image {tag} built").format(tag=box.tag))
 
 
 # Part 4: the image alone.
@@ -67,15 +105,17 @@ def server(command: Command, box: Sandbox) -> Check:
     started = box.start_server(command)
     outcome, state = started.outcome, started.state
     if outcome.exit != 0:
-        return judged(outcome, False, "")
+        return judged(box, outcome, False, "")
     if state == "running" and started.answered:
-        return Check.of(command.step, PASSED, f"{box.server} running", outcome.shown)
-    logs = box.logs(box.server)
+        running = _("{container} running").format(container=box.server)
+        return Check.of(command.step, PASSED, running, outcome.shown)
+    why = diagnose.explain(box.logs(box.server))
     if state != "running":
-        why = f"the container {state} ({diagnose.explain(logs)})"
+        why = _("the container {state} ({why})").format(state=state, why=why)
     else:
-        why = f"nothing answers on its port 8000 after {START_TIMEOUT:g} s: "
-        why += diagnose.explain(logs)
+        why = _("nothing answers on its port 8000 after {seconds} s: {why}").format(
+            seconds=f"{START_TIMEOUT:g}", why=why
+        )
     return Check.of(command.step, FAILED, why, outcome.shown)
 
 
@@ -83,14 +123,14 @@ def health(command: Command, box: Sandbox) -> Check:
     part_4 = command.step.startswith("4.")  # 4.1 saw it answer already
     outcome = box.run(command, retry=AGAIN_TIMEOUT if part_4 else box.wait())
     if outcome.ok or not box.confined or part_4:
-        return judged(outcome, outcome.ok, outcome.stdout.strip() or "answered")
+        return judged(box, outcome, outcome.ok, outcome.stdout.strip() or _("answered"))
     asked = box.confined.asked.get("api", {}).get(8000)
     if asked is None:
-        fix = 'the api service publishes no port for 8000: add `ports: ["8000:8000"]`'
+        fix = _('the api service publishes no port for 8000: add `ports: ["8000:8000"]`')
         return Check.of(command.step, FAILED, fix, outcome.shown)
     if asked != str(statement.API_PORT):
-        detail = f"the api is published on host port {asked}, not the statement's 8000"
-        return Check.of(command.step, DEVIATES, detail, outcome.shown)
+        detail = _("the api is published on host port {port}, not the statement's 8000")
+        return Check.of(command.step, DEVIATES, detail.format(port=asked), outcome.shown)
     why = diagnose.explain(box.service_logs("api"))
     return Check.of(command.step, FAILED, why, outcome.shown)
 
@@ -98,7 +138,8 @@ def health(command: Command, box: Sandbox) -> Check:
 def stop(command: Command, box: Sandbox) -> Check:
     outcome = box.run(command)
     state = box.state(box.server)
-    return judged(outcome, outcome.exit == 0 and state == "exited", f"state: {state}")
+    detail = _("state: {state}").format(state=state)
+    return judged(box, outcome, outcome.exit == 0 and state == "exited", detail)
 
 
 def listed(command: Command, box: Sandbox) -> Check:
@@ -106,12 +147,13 @@ def listed(command: Command, box: Sandbox) -> Check:
     stopped = any(c.command == statement.STOP for c in box.done())
     line = next((ln for ln in outcome.stdout.splitlines() if ln.startswith(box.server)), "")
     if command.command == "docker ps -a":
-        ok, detail = "Exited" in line, "the stopped container listed, Exited"
+        ok, detail = "Exited" in line, _("the stopped container listed, Exited")
     elif stopped:
-        ok, detail = not line, "the stopped container no longer listed"
+        ok, detail = not line, _("the stopped container no longer listed")
     else:
-        ok, detail = "Up" in line, "the container listed, Up"
-    return judged(outcome, outcome.exit == 0 and ok, detail, f"not so: {line or 'not listed'}")
+        ok, detail = "Up" in line, _("the container listed, Up")
+    failure = _("not so: {line}").format(line=line or _("not listed"))
+    return judged(box, outcome, outcome.exit == 0 and ok, detail, failure)
 
 
 # Parts 5 to 7: the stack.
@@ -123,53 +165,82 @@ def layout(root: Path, repo: Path) -> Check:
         n for n in COMPOSE_FILES[:3] if not inside.leaves(root / n, repo) and (root / n).is_file()
     ]
     if away:
-        detail = "; ".join(f"{name}: {why}, not followed" for name, why in away.items())
+        said = _("{name}: {why}, not followed")
+        detail = "; ".join(said.format(name=name, why=why) for name, why in away.items())
         return Check.of("5.1", FAILED, detail, "tree")
     if missing == ["docker-compose.yml"] and other:
-        return Check.of("5.1", DEVIATES, f"{other[0]} instead of docker-compose.yml", "tree")
+        detail = _("{found} instead of docker-compose.yml").format(found=other[0])
+        return Check.of("5.1", DEVIATES, detail, "tree")
+    if missing == ["api/Dockerfile"] and misnamed(root) == "api/dockerfile":
+        return Check.of("5.1", DEVIATES, lower_case(), "tree")
+    if missing == ["api/Dockerfile"] and misnamed(root):
+        return Check.of("5.1", FAILED, no_dockerfile(root), "tree")
     if missing:
-        detail = f"missing: {', '.join(missing)} (part 5, step 1's tree, from the lab's root)"
-        return Check.of("5.1", FAILED, detail, "tree")
-    return Check.of("5.1", PASSED, ", ".join(statement.LAYOUT) + " in place", "tree")
+        detail = _("missing: {names} (part 5, step 1's tree, from the lab's root)")
+        return Check.of("5.1", FAILED, detail.format(names=", ".join(missing)), "tree")
+    detail = _("{names} in place").format(names=", ".join(statement.LAYOUT))
+    return Check.of("5.1", PASSED, detail, "tree")
 
 
-def compose_problem(found: ComposeFile) -> Check | None:
-    """Step 5.2 failed (or could not be checked) before anything ran, else None."""
+def runnable(found: ComposeFile) -> bool:
+    """Whether the stack can run: the file resolved, with the statement's services."""
+    return found.config is not None and {"api", "db"} <= set(found.config.get("services") or {})
+
+
+def values_fix(missing: str) -> str:
+    """What is said of values kept out of the repository (a .env in .gitignore)."""
+    return _(
+        "fix: commit the values the lab needs (in docker-compose.yml, or in a {missing} "
+        "committed) or say in the README how to make {missing}."
+    ).format(missing=missing)
+
+
+def compose_file(found: ComposeFile, box: Sandbox) -> Check:
+    """Step 5.2, from what `docker compose config` said before anything ran."""
     if found.name is None:
-        return Check.of("5.2", FAILED, "no docker-compose.yml in the lab's folder (part 5, step 2)")
+        return Check.of(
+            "5.2", FAILED, _("no docker-compose.yml in the lab's folder (part 5, step 2)")
+        )
     if found.config is None:
-        error = found.error
-        missing = "required variable" in error or "is missing a value" in error
-        why = f"docker compose config: {error}"
-        if missing:
-            why += " (from a .env that is not in the repository?)"
-        return Check.of("5.2", UNAVAILABLE if missing else FAILED, why)
-    services = sorted(found.config.get("services") or {})
-    if not {"api", "db"} <= set(services):
-        why = f"the statement's services are api and db; this file has {', '.join(services)}"
+        why = _("docker compose config: {error}").format(error=found.error)
+        missing = re.search(r"env file (\S+) not found|is missing a value", found.error)
+        if missing and not found.example:
+            name = inside.shown(missing[1], box.source.copy) if missing[1] else ".env"
+            why += _(" ({missing} is not in the repository)").format(missing=name)
+            why += " — " + values_fix(name)
         return Check.of("5.2", FAILED, why)
-    return None
-
-
-def compose_read(box: Sandbox) -> Check:
-    """Step 5.2 passed: the file resolved, with the ports it asks for."""
+    services = sorted(found.config.get("services") or {})
+    if not runnable(found):
+        why = _("the statement's services are api and db; this file has {services}")
+        return Check.of("5.2", FAILED, why.format(services=", ".join(services)))
+    if found.example:
+        missing, example = found.example
+        why = _(
+            "{missing} is not in the repository (docker compose config: {error}): graded with "
+            "the committed {example} in its place — "
+        ).format(missing=missing, error=found.error, example=example)
+        return Check.of("5.2", DEVIATES, why + values_fix(missing), "docker compose config")
     assert box.confined is not None
     ports = ", ".join(
         f"{service} {asked or '-'}:{target}"
         for service, published in box.confined.asked.items()
         for target, asked in published.items()
     )
-    detail = f"services api and db; ports asked: {ports or 'none'} (run on free local ports)"
-    return Check.of("5.2", PASSED, detail, "docker compose config")
+    detail = _("services api and db; ports asked: {ports} (run on free local ports)")
+    return Check.of("5.2", PASSED, detail.format(ports=ports or _("none")), "docker compose config")
 
 
 def stack(command: Command, box: Sandbox) -> Check:
     started = box.start_stack(command)
     if started.outcome.exit != 0:
-        return judged(started.outcome, False, "")
+        misnamed_file = misnamed(box.source.root) and "dockerfile" in started.outcome.output.lower()
+        why = no_dockerfile(box.source.root) if misnamed_file else ""
+        return judged(box, started.outcome, False, "", why)
     if started.state == "running":
-        return judged(started.outcome, True, "db and api running")
-    why = f"the api container is {started.state}: {diagnose.explain(box.service_logs('api'))}"
+        return judged(box, started.outcome, True, _("db and api running"))
+    why = _("the api container is {state}: {why}").format(
+        state=started.state, why=diagnose.explain(box.service_logs("api"))
+    )
     return Check.of(command.step, FAILED, why, started.outcome.shown)
 
 
@@ -177,40 +248,49 @@ def compose_ps(command: Command, box: Sandbox) -> Check:
     outcome = box.run(command)
     services = sorted((box.confined.config.get("services") or {}) if box.confined else [])
     shown = all(name in outcome.stdout for name in services)
-    return judged(outcome, outcome.exit == 0 and shown, f"lists {', '.join(services)}")
+    detail = _("lists {services}").format(services=", ".join(services))
+    return judged(box, outcome, outcome.exit == 0 and shown, detail)
 
 
 def down(command: Command, box: Sandbox) -> Check:
     outcome = box.run(command)
     left = box.project_containers()
-    detail = "containers and network removed" if not left else f"left: {left}"
-    return judged(outcome, outcome.exit == 0 and not left, detail, detail)
+    detail = _("left: {left}").format(left=left) if left else _("containers and network removed")
+    return judged(box, outcome, outcome.exit == 0 and not left, detail, detail)
 
 
 def psql(command: Command, box: Sandbox) -> Check:
     outcome = box.run(command, retry=START_TIMEOUT)
     if outcome.ok:
-        return judged(outcome, True, "SELECT version(); and SELECT current_database(); answered")
+        answered = _("SELECT version(); and SELECT current_database(); answered")
+        return judged(box, outcome, True, answered)
     db = (box.confined.config["services"].get("db") or {}) if box.confined else {}
     env = db.get("environment") or {}
     user = env.get("POSTGRES_USER") or "postgres"
     name = env.get("POSTGRES_DB") or user
     if (user, name) == (statement.DB_USER, statement.DB_NAME):
-        return judged(outcome, False, "")
+        return judged(box, outcome, False, "")
     again = box.psql_as(command, user, name)
-    detail = (
-        f"the database is user {user!r}, database {name!r}, not the statement's "
-        f"demo/demo: `{again.command.command}`"
-        + (" works" if again.ok else f" fails too: {diagnose.last_error(again.output)}")
+    theirs = {"user": repr(user), "database": repr(name), "command": again.command.command}
+    if again.ok:
+        said = _(
+            "the database is user {user}, database {database}, not the statement's "
+            "demo/demo: `{command}` works"
+        )
+        return Check.of(command.step, DEVIATES, said.format(**theirs), outcome.shown)
+    said = _(
+        "the database is user {user}, database {database}, not the statement's "
+        "demo/demo: `{command}` fails too: {error}"
     )
-    return Check.of(command.step, DEVIATES if again.ok else FAILED, detail, outcome.shown)
+    detail = said.format(**theirs, error=diagnose.last_error(again.output))
+    return Check.of(command.step, FAILED, detail, outcome.shown)
 
 
 def expected(command: Command, box: Sandbox) -> Check:
     """Any other command (logs -f, exec ... sh, restart): as the statement expects it to print."""
     outcome = box.run(command)
-    detail = f"prints /{command.expect}/" if command.expect else "exit 0"
-    return judged(outcome, outcome.ok, detail)
+    detail = _("prints /{expect}/").format(expect=command.expect) if command.expect else "exit 0"
+    return judged(box, outcome, outcome.ok, detail)
 
 
 JUDGES: dict[str, Judge] = {

@@ -1,7 +1,8 @@
 """`invoke grade`, one repository or a class: what the task calls, and its exit codes.
 
 0: every check passed (a class: every repository was graded); 1: some check failed;
-2: the path or URL cannot be graded; 3: refused as unsafe (nothing was run).
+2: the path or URL cannot be graded; 3: refused as unsafe (nothing was run); 4: no
+check failed, but some could not be checked here (never a full pass).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.grading import checks, safety, source, summary
+from kit.grading.messages import _
 
-UNUSABLE, UNSAFE = 2, 3
+FAILED, UNUSABLE, UNSAFE, UNCHECKED = 1, 2, 3, 4
 
 
 def one(
@@ -31,19 +33,30 @@ def one(
             found = source.fetch(origin, Path(scratch), ref=ref, before=before, root=root)
         except source.Unusable as error:
             return UNUSABLE, {"repo": origin, "error": str(error), "checks": []}
-        where = f"{found.root_in_repo} of " if found.root_in_repo != "." else ""
-        at = f" at {found.commit[:12]}" if found.commit else ""
-        changes = " (with changes not committed)" if found.changes else ""
-        say(f"Grading {where}{origin}{at}{changes}")
+        where = _("{root} of ").format(root=found.root_in_repo) if found.root_in_repo != "." else ""
+        at = _(" at {commit}").format(commit=found.commit[:12]) if found.commit else ""
+        changes = _(" (with changes not committed)") if found.changes else ""
+        say(
+            _("Grading {where}{origin}{at}{changes}").format(
+                where=where, origin=origin, at=at, changes=changes
+            )
+        )
         fetched = {"fetched": found.fetched} if found.fetched else {}
         try:
             grade = checks.grade(found, say)
         except safety.Unsafe as unsafe:
             result = {"repo": origin, "commit": found.commit, **fetched, "checks": []}
-            refused = {"error": "refused as unsafe", "unsafe": unsafe.offences}
+            refused = {"error": _("refused as unsafe"), "unsafe": unsafe.offences}
             return UNSAFE, result | refused | {"project": unsafe.project}
     outcome = grade.as_json() | fetched
-    return (0 if grade.passed == grade.total else 1), outcome
+    return code(outcome), outcome
+
+
+def code(result: dict[str, Any]) -> int:
+    """The exit code of a grading's JSON."""
+    if result["passed"] < result["total"]:
+        return FAILED
+    return UNCHECKED if result["total"] < len(result["checks"]) else 0
 
 
 def write(result: dict[str, Any], path: Path) -> None:
@@ -119,12 +132,12 @@ def klass(
         found = result_of(repos[index], class_list.parent, lambda line: None, ref, before)
         results[index] = found
         done = sum(bool(r) for r in results)
-        passed = f"{results[index].get('passed', 0)}/{results[index].get('total', 0)}"
-        progress(f"[{done}/{len(repos)}] {repos[index]}: {results[index].get('error') or passed}")
+        said = results[index].get("error") or summary.score(results[index])
+        progress(f"[{done}/{len(repos)}] {repos[index]}: {said}")
         if json_dir is not None:
             write(results[index], json_dir / f"{index + 1:03d}-{summary.slug(repos[index])}.json")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(graded, range(len(repos))))
-    summary_path.write_text(summary.markdown(results), encoding="utf-8")
+    summary.write(results, summary_path)
     return results

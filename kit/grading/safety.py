@@ -85,10 +85,11 @@ def judged(
 
 def statement_build(root: Path, repo: Path, project: str) -> None:
     """The statement's own `docker build .` in api/: Docker's client reads the folder,
-    its Dockerfile and .dockerignore files, which must all be the repository's."""
+    its Dockerfile and .dockerignore files, which must all be the repository's (a
+    `dockerfile` in lower case too: Docker reads it when there is no `Dockerfile`)."""
     api = root / "api"
     found = [f"api/: {why}" for why in [inside.leaves(api, repo)] if why]
-    for name in ("Dockerfile", "Dockerfile.dockerignore", ".dockerignore"):
+    for name in (*allowlist.dockerfiles("Dockerfile"), ".dockerignore"):
         if not found and (why := inside.problem(api / name, repo)):
             found.append(f"api/{name}: {why}")
     if found:
@@ -106,13 +107,20 @@ class Confined:
     asked: dict[str, dict[int, str]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # the tags its builds make
 
+    def pulled(self) -> dict[str, str]:
+        """The images the file names and does not build, by service: what Compose pulls."""
+        services = self.config.get("services") or {}
+        return {n: s["image"] for n, s in services.items() if s.get("image") and not s.get("build")}
+
 
 def confine(config: dict[str, Any], project: str, free_port: Any) -> Confined:
     """The file to run: ports on 127.0.0.1 chosen free; no name of the student's for a
     container, volume or network (Compose names them after the grader's project, so
     no other project's volume is ever mounted); our image tags for what it builds, so
-    no image of the engine is overwritten; our limits; no pull policy (an image built
-    once is not built again while the student's containers run)."""
+    no image of the engine is overwritten; our limits; `pull_policy: never` for what it
+    builds: Compose builds the image when it is missing and never tries to pull it
+    (whose failure it would print as a warning), nor builds it again while the
+    student's containers run (`build` would, at every `up`)."""
     config = {
         key: value
         for key, value in json.loads(json.dumps(config)).items()
@@ -128,6 +136,7 @@ def confine(config: dict[str, Any], project: str, free_port: Any) -> Confined:
             service.pop(key, None)
         if service.get("build"):
             service["image"] = f"{project}-{name}"
+            service["pull_policy"] = "never"
             confined.images.append(service["image"])
         policy = (service.get("deploy") or {}).get("restart_policy")
         service["deploy"] = {"resources": {"limits": dict(LIMITS)}}

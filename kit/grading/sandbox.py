@@ -18,14 +18,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kit import quiet, statement
 from kit.docker import free_port
-from kit.grading import safety
+from kit.grading import inside, safety
+from kit.grading.messages import _
 from kit.grading.source import COMPOSE_FILES, Source
 from kit.http import get
 from kit.replay import Outcome, Replay
@@ -41,11 +44,14 @@ LIMITS = ["--memory", "512m", "--cpus", "1", "--pids-limit", "256"]
 @dataclass(frozen=True)
 class ComposeFile:
     """The student's Compose file as `docker compose config` resolved it: its name (None:
-    no file), the resolved settings, or the error that stopped Compose."""
+    no file), the resolved settings, or the error that stopped Compose. When a file of
+    values that is not in the repository stopped it (a .env in .gitignore), and its
+    example is (.env.example), example names both, and error is the first error."""
 
     name: str | None
     config: dict[str, Any] | None = None
     error: str = ""
+    example: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,10 +114,17 @@ class Sandbox:
             return ComposeFile(None)
         env = safety.clean_environment(self.replay.env, COMPOSE_PROJECT_NAME=self.project)
         try:
-            config = safety.judged(root, root / name, self.source.copy, env, self.project)
+            return ComposeFile(
+                name, safety.judged(root, root / name, self.source.copy, env, self.project)
+            )
         except ValueError as error:
-            return ComposeFile(name, error=str(error))
-        return ComposeFile(name, config)
+            if not (example := example_in_place(str(error), root, self.source.copy)):
+                return ComposeFile(name, error=str(error))
+            try:
+                config = safety.judged(root, root / name, self.source.copy, env, self.project)
+            except ValueError as again:
+                return ComposeFile(name, error=str(again), example=example)
+            return ComposeFile(name, config, str(error), example)
 
     def confine(self, config: dict[str, Any]) -> None:
         """Write the confined copy of the resolved file: what the stack's commands run."""
@@ -127,7 +140,8 @@ class Sandbox:
             return self.replay.run_until_ok(command, retry) if retry else self.replay.run(command)
         except subprocess.TimeoutExpired:
             shown = " ".join(self.replay.words(command))
-            return Outcome(command, shown, 124, f"timed out after {STEP_TIMEOUT:g} s")
+            said = _("timed out after {seconds} s").format(seconds=f"{STEP_TIMEOUT:g}")
+            return Outcome(command, shown, 124, said)
 
     def start_server(self, command: Command) -> Started:
         """Part 4's `docker run`: until its container answers HTTP, or stops running."""
@@ -253,3 +267,22 @@ def answers(url: str) -> bool:
     except (OSError, http.client.HTTPException):
         return False
     return True
+
+
+def example_in_place(error: str, root: Path, repo: Path) -> tuple[str, str] | None:
+    """When Compose stopped on a file of values that is not in the repository (an
+    env_file, or the .env of a required variable) and the repository has its example
+    (`.env.example`): that example copied in its place in the scratch copy repo, and
+    both names; else None."""
+    found = re.search(r"env file (\S+) not found", error)
+    missing = Path(found[1]) if found else root / ".env"
+    if not found and ("is missing a value" not in error or missing.exists()):
+        return None
+    example = missing.with_name(missing.name + ".example")
+    if inside.leaves(missing, repo) or not example.is_file():
+        return None
+    try:
+        missing.write_text(inside.read_text(example, repo), encoding="utf-8")
+    except inside.Refused:
+        return None
+    return inside.shown(missing, repo), inside.shown(example, repo)

@@ -1,11 +1,17 @@
-"""A class's results as one Markdown page: a row per repository, then how many
-students passed each step (what to explain again)."""
+"""A class's results as one Markdown page: a row per repository (a grading with steps
+that could not be checked is marked so, never as a full pass), then how many students
+passed each step (what to explain again), as a table and as a chart beside it."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+from kit.chart import share_chart
+from kit.grading.classroom import outcome, steps
+from kit.grading.messages import _
+from kit.grading.verdict import DEVIATES, FAILED, PASSED, UNAVAILABLE
 from kit.statement import title
 
 
@@ -18,44 +24,74 @@ def slug(origin: str) -> str:
 
 def failed_steps(result: dict[str, Any]) -> list[str]:
     checks = result.get("checks", [])
-    return list(dict.fromkeys(c["step"] for c in checks if c["outcome"] in ("failed", "deviates")))
+    return list(dict.fromkeys(c["step"] for c in checks if c["outcome"] in (FAILED, DEVIATES)))
 
 
-def markdown(results: list[dict[str, Any]]) -> str:
+def unchecked_steps(result: dict[str, Any]) -> list[str]:
+    return [step for step, checks in steps(result).items() if outcome(checks) == UNAVAILABLE]
+
+
+def score(result: dict[str, Any]) -> str:
+    """passed/total, and how many checks could not be checked when some could not."""
+    said = f"{result.get('passed', 0)}/{result.get('total', 0)}"
+    unchecked = len(result.get("checks", [])) - result.get("total", 0)
+    if unchecked:
+        said += _(", {count} not checkable").format(count=unchecked)
+    return said
+
+
+def per_step(results: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """{step: (students who passed it, students for whom it was checked)}, in order."""
+    counts: dict[str, list[int]] = {}
+    for result in results:
+        for step, checks in steps(result).items():
+            said = outcome(checks)
+            if said != UNAVAILABLE:
+                counts.setdefault(step, [0, 0])
+                counts[step][0] += said == PASSED
+                counts[step][1] += 1
+    ordered = sorted(counts.items(), key=lambda kv: step_key(kv[0]))
+    return {step: (passed, graded) for step, (passed, graded) in ordered}
+
+
+def markdown(results: list[dict[str, Any]], chart: str = "") -> str:
     lines = [
-        "# TP1: grades of the class",
+        _("# TP1: grades of the class"),
         "",
-        "Written by `invoke grade --class-list`: the lab statement's commands replayed "
-        "on each repository. ✔ passed, ✗ failed, ≠ deviates from the statement, "
-        "? cannot be checked here (not counted).",
+        _(
+            "Written by `invoke grade-class`: the lab statement's commands replayed on each "
+            "repository. ✔ passed, ✗ failed, ≠ deviates from the statement, ? could not be "
+            "checked here (not counted: grade those steps by hand)."
+        ),
         "",
-        "| repository | commit | passed / total | steps not passed |",
-        "|---|---|---|---|",
+        _("| repository | commit | passed / total | could not be checked | steps not passed |"),
+        "|---|---|---|---|---|",
     ]
     for result in results:
         commit = (result.get("commit") or "")[:12] or "—"
         if result.get("error"):
             unsafe = "; ".join(result.get("unsafe", []))
             why = f"{result['error']}{': ' + unsafe if unsafe else ''}"
-            lines.append(f"| {result['repo']} | {commit} | not graded | {cell(why)} |")
+            lines.append(f"| {result['repo']} | {commit} | {_('not graded')} | — | {cell(why)} |")
             continue
-        score = f"{result['passed']}/{result['total']}"
-        steps = ", ".join(failed_steps(result)) or "—"
-        lines.append(f"| {result['repo']} | {commit} | {score} | {steps} |")
-    lines += ["", "## Per step: how many passed", "", "| step | title | passed |", "|---|---|---|"]
-    counts: dict[str, list[int]] = {}
-    for result in results:
-        seen: dict[str, bool] = {}
-        for check in result.get("checks", []):
-            if check["outcome"] != "unavailable":
-                seen[check["step"]] = seen.get(check["step"], True) and check["ok"]
-        for step, ok in seen.items():
-            counts.setdefault(step, [0, 0])
-            counts[step][0] += ok
-            counts[step][1] += 1
-    for step, (passed, graded) in sorted(counts.items(), key=lambda kv: step_key(kv[0])):
+        unchecked = ", ".join(f"? {step}" for step in unchecked_steps(result)) or "—"
+        failed = ", ".join(failed_steps(result)) or "—"
+        lines.append(f"| {result['repo']} | {commit} | {score(result)} | {unchecked} | {failed} |")
+    lines += ["", _("## Per step: how many passed"), ""]
+    if chart:
+        lines += [f"![{_('How many passed each step')}]({chart})", ""]
+    lines += [_("| step | title | passed |"), "|---|---|---|"]
+    for step, (passed, graded) in per_step(results).items():
         lines.append(f"| {step} | {title(step)} | {passed}/{graded} |")
     return "\n".join(lines) + "\n"
+
+
+def write(results: list[dict[str, Any]], path: Path) -> None:
+    """grades.md, and its chart beside it (grades.svg)."""
+    chart = path.with_suffix(".svg")
+    shares = {f"{step} {title(step)}"[:40]: counts for step, counts in per_step(results).items()}
+    share_chart(shares, _("How many passed each step"), chart)
+    path.write_text(markdown(results, chart.name), encoding="utf-8")
 
 
 def step_key(step: str) -> tuple[int, ...]:

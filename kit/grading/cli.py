@@ -1,0 +1,79 @@
+"""What `invoke grade` and `invoke grade-class` print and exit with, from their options.
+
+Every line is in the language chosen (`--lang fr|en`, default: the locale's), as the
+checks themselves are. Exit codes are run.py's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from invoke import Exit
+
+from kit import docker
+from kit.grading import classroom, messages, run
+from kit.grading.messages import _
+
+
+def language(lang: str | None) -> None:
+    """Speak --lang, else the locale's language; one line and exit 2 for another."""
+    try:
+        messages.use(lang or messages.default_language())
+    except ValueError as error:
+        raise Exit(str(error), run.UNUSABLE) from None
+
+
+def grade(repo: str, lang: str | None, outputs: dict[str, str | None], **state: str | None) -> None:
+    """Grade one repository at state (ref, before, root), print its checklist and its
+    score, write outputs (json, classroom, the latter with weights); Exit with its code."""
+    json, classroom_file, weights = (outputs.get(k) for k in ("json", "classroom", "weights"))
+    language(lang)
+    try:
+        points = classroom.weights(Path(weights) if weights else None)
+    except ValueError as error:
+        raise Exit(str(error), run.UNUSABLE) from None
+    docker.require_engine()
+    code, result = run.one(repo, **state)
+    if json:
+        run.write(result, Path(json))
+    if classroom_file:
+        made = classroom.write(result, Path(classroom_file), points)
+        score = sum(test["score"] for test in made["tests"])
+        print(
+            _("GitHub Classroom: {score}/{max} points").format(score=score, max=made["max_score"])
+        )
+    if code == run.UNSAFE:
+        for offence in result["unsafe"]:
+            print(_("refused: {offence}").format(offence=offence))
+        raise Exit(
+            _("{repo}: refused as unsafe, nothing was built or run.").format(repo=repo), code
+        )
+    if code == run.UNUSABLE:
+        raise Exit(result["error"], code)
+    score = _("{passed}/{total} checks passed").format(**result)
+    if unchecked := len(result["checks"]) - result["total"]:
+        score += _(" ({count} could not be checked here, not counted: grade them by hand)").format(
+            count=unchecked
+        )
+    if code == run.FAILED:
+        raise Exit(
+            _("{score}: see ✗ above for the cause and the fix of each.").format(score=score), code
+        )
+    if code == run.UNCHECKED:
+        raise Exit(_("{score}: not a full pass.").format(score=score), code)
+    print(f"{score}.")
+
+
+def grade_class(class_list: str, lang: str | None, summary: str, json_dir: str, **how: Any) -> None:
+    """Grade a class list into one table (and its chart beside it); how: jobs, and the
+    state graded (ref or before)."""
+    language(lang)
+    if not Path(class_list).is_file():
+        said = _("{path}: no such file (one repository, URL or JSON per line).")
+        raise Exit(said.format(path=class_list), run.UNUSABLE)
+    docker.require_engine()
+    folder = Path(json_dir) if json_dir else None
+    results = run.klass(Path(class_list), Path(summary), folder, **how)
+    said = _("{count} repositories graded: {summary} (chart: {chart})")
+    print(said.format(count=len(results), summary=summary, chart=Path(summary).with_suffix(".svg")))

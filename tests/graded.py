@@ -1,0 +1,65 @@
+"""Small tools for the grader's tests: `invoke grade` as a user types it, its JSON, and
+what GitHub Classroom's reporter reads of its --classroom file."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from engine_events import EngineEvents, left_by_gradings
+from helpers import invoke
+
+
+def grade(*args: str) -> subprocess.CompletedProcess[str]:
+    """`invoke grade ARGS`, in English unless ARGS choose (the locale may be French)."""
+    return invoke("grade", *args, *([] if "--lang" in args else ["--lang", "en"]))
+
+
+def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:
+    """Grade repo; its exit code, its JSON and its output. Asserts it left nothing."""
+    with EngineEvents() as seen:
+        result = grade(str(repo), "--json", str(tmp_path / "grade.json"), *args)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    assert_nothing_left(seen)
+    report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
+    return result.returncode, report, output
+
+
+def assert_nothing_left(seen: EngineEvents) -> None:
+    """Nothing of the gradings seen is left: containers, images, networks, volumes
+    (anonymous ones included). The engine is shared: only theirs are judged."""
+    left = left_by_gradings(seen)
+    assert not left, f"the grader left: {left}"
+
+
+def by_step(report: dict) -> dict[str, list[dict]]:
+    steps: dict[str, list[dict]] = {}
+    for check in report["checks"]:
+        steps.setdefault(check["step"], []).append(check)
+    return steps
+
+
+def passed(report: dict, step: str) -> bool:
+    return all(check["ok"] for check in by_step(report)[step])
+
+
+def reporter_reads(path: Path, runner: str = "tp1") -> tuple[dict[str, Any], str]:
+    """What autograding-grading-reporter@v1 does with the file's text set as the
+    variable `<RUNNER>_RESULTS` (its src/main.js): Base64-decoded, parsed as JSON; then
+    its shape checked, and the "Points X/Y" it writes (src/notify-classroom.js: X the
+    sum of the tests' scores, Y the max_score)."""
+    environment = {f"{runner.upper()}_RESULTS": path.read_text(encoding="ascii").strip()}
+    results = json.loads(base64.b64decode(environment[f"{runner.upper()}_RESULTS"]))
+    assert results["version"] == 1 and results["status"] in ("pass", "fail", "error")
+    assert isinstance(results["max_score"], int | float) and isinstance(results["tests"], list)
+    for test in results["tests"]:
+        assert {"name", "status", "score", "message"} <= set(test), test
+        assert test["status"] in ("pass", "fail", "error") and isinstance(
+            test["score"], int | float
+        )
+    points = sum(test["score"] for test in results["tests"])
+    return results, f"Points {points}/{results['max_score']}"

@@ -1,0 +1,189 @@
+"""What a student reads of `invoke grade`, on the real engine: the same failing
+repository in French and in English (a cause and its fix in each, the container's own
+line quoted as it is), and the three misreadings graded students' repositories showed:
+an API that cannot start is not "cannot be pulled", a Dockerfile named in another
+case is named with its fix (`api/dockerfile`, which Docker reads too, deviates), a
+`.env` kept out of Git is replaced by its committed example. A report titled in plain
+text passes, with a note. No engine for the last tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graded import by_step, grade, graded, reporter_reads
+from students import REPORT, git, student_repo
+
+from kit.grading import classroom, messages, student_report
+
+UVICORN = 'Attribute "app" not found in module "app".'
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "fr",
+            (
+                "✗ 4.1 Lancer le conteneur",
+                "— correction : uvicorn cherche l'objet que sa commande nomme",
+                "non lancée : l'étape 4.1 (Lancer le conteneur) n'a pas réussi",
+                "voyez les ✗ ci-dessus, chacun avec sa cause et sa correction",
+            ),
+        ),
+        (
+            "en",
+            (
+                "✗ 4.1 Lancer le conteneur",
+                "— fix: uvicorn looks for the object its command names",
+                "not run: step 4.1 (Lancer le conteneur) did not pass",
+                "see ✗ above for the cause and the fix of each",
+            ),
+        ),
+    ],
+)
+def test_a_failing_repository_in_french_and_in_english(
+    public_images: None, tmp_path: Path, lang: str, words: tuple[str, ...]
+) -> None:
+    """`invoke grade <repo with the app renamed> --lang fr`: the cause and its fix in
+    the language asked, uvicorn's own line quoted as it printed it."""
+    repo = student_repo(tmp_path / f"carol-{lang}", name="appi")
+    code, report, output = graded(repo, tmp_path, "--lang", lang)
+    assert code == 1, output
+    for said in (*words, UVICORN):
+        assert said in output, (said, output)
+    (run,) = by_step(report)["4.1"]
+    assert UVICORN in run["detail"] and ("correction" in run["detail"]) == (lang == "fr")
+
+
+def test_an_api_that_cannot_start_fails_its_compose_steps_with_that_cause(
+    public_images: None, tmp_path: Path
+) -> None:
+    """fastapi installed, not uvicorn: the container cannot start. Compose builds the
+    api's image without trying to pull it first (pull_policy: never), so no pull
+    warning is taken for the cause: every stack step says why it fails."""
+    repo = student_repo(tmp_path / "nadia", packages="fastapi")
+    code, report, output = graded(repo, tmp_path)
+    assert code == 1, output
+    assert not [c for c in report["checks"] if c["outcome"] == "unavailable"], output
+    assert "cannot be pulled" not in output
+    for step in ("4.1", "5.3", "6.0", "7.0"):
+        first = by_step(report)[step][0]
+        assert first["outcome"] == "failed", first
+        assert 'exec: "uvicorn": executable file not found' in first["detail"], first
+        assert "uvicorn too, not only fastapi" in first["detail"], first
+
+
+def test_a_dockerfile_named_in_another_case_is_named_with_its_fix(
+    public_images: None, tmp_path: Path
+) -> None:
+    """api/DockerFile works where file names ignore case (Windows, macOS), not on Linux.
+    The report is titled in plain text here: it passes, with a note."""
+    plain = REPORT.replace("## Exercice", "Exercice").replace("# Rapport", "Rapport")
+    repo = student_repo(tmp_path / "oscar", dockerfile="DockerFile", report_text=plain)
+    code, report, output = graded(repo, tmp_path)
+    assert code == 1, output
+    for step in ("3.3", "5.1", "5.3"):
+        first = by_step(report)[step][0]
+        assert first["outcome"] == "failed", first
+        assert "api/DockerFile is not api/Dockerfile: on Linux" in first["detail"], first
+        assert "git mv api/DockerFile api/Dockerfile" in first["detail"], first
+    (step_8,) = by_step(report)["8"]
+    assert step_8["ok"] and "titled in plain text" in step_8["detail"], step_8
+
+
+def test_a_lower_case_dockerfile_deviates_and_works(public_images: None, tmp_path: Path) -> None:
+    """api/dockerfile: Docker reads it where there is no Dockerfile (measured on Linux),
+    so the statement's commands work; the layout deviates from the statement's name."""
+    repo = student_repo(tmp_path / "olga", dockerfile="dockerfile")
+    code, report, output = graded(repo, tmp_path)
+    (layout,) = by_step(report)["5.1"]
+    assert layout["outcome"] == "deviates", layout
+    assert "git mv api/dockerfile api/Dockerfile" in layout["detail"], layout
+    assert code == 1 and [c["step"] for c in report["checks"] if not c["ok"]] == ["5.1"], output
+
+
+def test_an_env_file_kept_out_of_git_is_replaced_by_its_example(
+    public_images: None, tmp_path: Path
+) -> None:
+    """`env_file: .env`, .env in .gitignore, .env.example committed: step 5.2 deviates
+    and says so, and the stack runs with the example's values (graded at a commit: a
+    teacher's clone has no .env)."""
+    example = "POSTGRES_USER=demo\nPOSTGRES_PASSWORD=demo\nPOSTGRES_DB=demo\n"
+    repo = student_repo(
+        tmp_path / "paula",
+        db_extra="    env_file: .env\n",
+        files={".gitignore": ".env\n", ".env.example": example},
+    )
+    (repo / ".env").write_text(example, encoding="utf-8")  # the student's, never committed
+    assert ".env" not in git(repo, "ls-files").splitlines()
+    code, report, output = graded(repo, tmp_path, "--ref", "HEAD")
+    (config,) = by_step(report)["5.2"]
+    assert config["outcome"] == "deviates", config
+    assert "graded with the committed .env.example in its place" in config["detail"], config
+    assert "commit the values the lab needs" in config["detail"], config
+    for step in ("5.3", "5.4", "6.1"):
+        assert all(c["ok"] for c in by_step(report)[step]), (step, output)
+    assert code == 1 and [c["step"] for c in report["checks"] if not c["ok"]] == ["5.2"]
+
+
+def test_the_language_follows_the_locale_and_a_wrong_one_is_one_line() -> None:
+    assert messages.default_language({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert messages.default_language({"LC_ALL": "en_US.UTF-8", "LANG": "fr_FR.UTF-8"}) == "en"
+    assert messages.default_language({}) == "en"
+    wrong = grade(".", "--lang", "de")
+    assert wrong.returncode == 2 and wrong.stderr.strip() == "--lang de: choose one of fr, en."
+
+
+def test_the_french_catalogue_has_every_message_and_its_placeholders() -> None:
+    """The catalogue check (one of `invoke lint`'s gates) passes, and would fail on a
+    lost placeholder or a missing translation."""
+    assert messages.problems() == []
+    assert messages.placeholders("{image} cannot be pulled ({line})") == {"image", "line"}
+    messages.use("fr")
+    try:
+        said = messages._("the image {image} cannot be pulled here ({line})")
+        assert said.format(image="x", line="y") == "l'image x ne peut pas être téléchargée ici (y)"
+    finally:
+        messages.use("en")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Exercice 3", "**Partie III**", "3. Construire une première image", "Exercice 3 : Build"],
+)
+def test_a_part_titled_in_plain_text_counts_with_a_note(tmp_path: Path, title: str) -> None:
+    text = REPORT.replace("## Exercice 3 : Construire une image", title)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "rapport.md").write_text(text, encoding="utf-8")
+    ok, detail = student_report.check(tmp_path, tmp_path)
+    assert ok and "parts 3 titled in plain text" in detail, detail
+
+
+def test_a_report_without_a_part_still_fails_naming_it(tmp_path: Path) -> None:
+    """No title for part 3, and numbered answers that are not titles ("3. Une image")."""
+    text = REPORT.replace("## Exercice 3 : Construire une image", "3. Une image est un modèle.")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "rapport.md").write_text(text, encoding="utf-8")
+    ok, detail = student_report.check(tmp_path, tmp_path)
+    assert not ok and "has no section for part(s) 3:" in detail, detail
+
+
+def test_weights_give_a_step_its_points_and_unchecked_steps_are_left_out(tmp_path: Path) -> None:
+    """--weights FILE: {"STEP": POINTS}; a step not named is worth one point."""
+    checks = [
+        {"step": "3.3", "outcome": "passed", "detail": "built", "command": "docker build"},
+        {"step": "5.3", "outcome": "passed", "detail": "up", "command": "up"},
+        {"step": "5.3", "outcome": "failed", "detail": "ps: no api", "command": "ps"},
+        {"step": "6.1", "outcome": "unavailable", "detail": "no image", "command": "psql"},
+    ]
+    weights = tmp_path / "points.json"
+    weights.write_text('{"5.3": 2, "3.3": 0.5}', encoding="utf-8")
+    made = classroom.write({"checks": checks}, tmp_path / "c.b64", classroom.weights(weights))
+    results, points = reporter_reads(tmp_path / "c.b64")
+    assert made == results and points == "Points 0.5/2.5" and results["status"] == "fail"
+    assert [t["status"] for t in results["tests"]] == ["pass", "fail", "error"]
+    assert results["tests"][1]["message"] == "ps: no api"
+    weights.write_text('{"5.3": "two"}', encoding="utf-8")
+    wrong = grade(".", "--classroom", str(tmp_path / "c.b64"), "--weights", str(weights))
+    assert wrong.returncode == 2 and "--weights" in wrong.stderr and "Traceback" not in wrong.stderr
