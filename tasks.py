@@ -11,18 +11,10 @@ import os
 
 from invoke import Context, Exit, task
 
-from kit import (
-    breakage,
-    build_check,
-    cleanup,
-    console,
-    dev_loop,
-    reproducible,
-    stack,
-    startup,
-)
+from kit import breakage, build_check, cleanup, console, dev_loop, reproducible, stack, startup
 from kit import lint as lint_checks
 from kit.doctor import findings
+from kit.grading import options
 from kit.settings import ROOT, load, port_number
 from kit.shell import dry, sh, succeed
 from kit.stack import ready
@@ -223,24 +215,7 @@ def dev(c: Context) -> None:
 
 
 # ---- For teachers: the lab replayed on students' repositories (kit/grading/). ----------
-LANG_HELP = "the language of the feedback: fr or en (default: the locale's, LANG/LC_ALL)"
-
-
-@task(
-    positional=["repo"],
-    help={
-        "repo": "the repository: a folder (copied, never changed), a bare repository or a Git URL",
-        "ref": "grade this commit, tag or branch",
-        "before": "grade the last commit before this date (a deadline, e.g. 2026-10-01T23:59)",
-        "root": "the lab's folder in the repository (default: found, e.g. TP1/)",
-        "json": "also write the checks as JSON to this file",
-        "lang": LANG_HELP,
-        "classroom": "also write the result for GitHub Classroom's autograding reporter "
-        "(Base64-encoded JSON: a step's `result` output) to this file",
-        "weights": 'a JSON file of points per step for --classroom, e.g. {"5.3": 2} '
-        "(default: one point per step)",
-    },
-)
+@task(positional=["repo"], help=options.GRADE)
 def grade(
     c: Context,
     repo: str,
@@ -266,19 +241,7 @@ def grade(
     cli.grade(repo, lang, outputs, ref=ref, before=before, root=root)
 
 
-@task(
-    positional=["class_list"],
-    help={
-        "class_list": "a file with one repository (path, URL, or JSON result) per line; "
-        "a repository may be followed by its own ref (URL REF)",
-        "ref": "grade every repository at this commit, tag or branch",
-        "before": "grade every repository at its last commit before this date (the deadline)",
-        "summary": "the Markdown table to write, its chart beside it (default: grades.md)",
-        "json_dir": "a folder for each repository's JSON result",
-        "jobs": "how many repositories to grade at once (default 1)",
-        "lang": LANG_HELP,
-    },
-)
+@task(positional=["class_list"], help=options.GRADE_CLASS)
 def grade_class(
     c: Context,
     class_list: str,

@@ -8,7 +8,8 @@ commands: sandbox.py drives Docker (runs each command in the grading's confineme
 asks the engine, removes all it made) and returns facts; judge.py turns those facts
 into a verdict per step (verdict.py: a Check, a Grade), with diagnose.py's cause and fix
 from an engine's or a container's output. student_report.py finds and reads the report.
-run.py grades one repository or a class; cli.py prints what the tasks say; summary.py
+run.py grades one repository or a class; cli.py prints what the tasks say (options.py:
+their options' help); summary.py
 writes the class's table and chart; classroom.py writes what GitHub Classroom's
 reporter reads; messages.py says it all in French or English (locale/: the catalogues).
 """
