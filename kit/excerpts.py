@@ -8,7 +8,8 @@ is followed by a ```console block that holds the screen of that capture (the fil
 `NN-2-2-docker-ps-a.txt`, whatever its number NN) without the line the tooling adds
 at its end (`[exit 0, 0.1 s]`). `#2` after the name takes the second capture of that
 name; `| REGEX` keeps only the command typed (the first line) and the lines where
-REGEX matches. `invoke report` rewrites every block after its run (`refresh`), and
+REGEX matches. A marker indented (inside a list item) has its fences and the block's
+lines indented alike. `invoke report` rewrites every block after its run (`refresh`), and
 tests/test_report.py checks that none differs from its capture (`stale`): no output
 in the report is typed by hand.
 """
@@ -19,8 +20,9 @@ import re
 from pathlib import Path
 
 MARKER = re.compile(
-    r"^<!-- sortie : (?P<name>[\w.-]+)(?: #(?P<nth>\d+))?(?: \| (?P<regex>.+?))? -->\n"
-    r"```console\n(?P<block>.*?)^```$",
+    r"^(?P<indent> *)<!-- sortie : (?P<name>[\w.-]+)(?: #(?P<nth>\d+))?"
+    r"(?: \| (?P<regex>.+?))? -->\n"
+    r"(?P=indent)```console\n(?P<block>.*?)^(?P=indent)```$",
     re.MULTILINE | re.DOTALL,
 )
 # The line a capture's text ends with: its exit status and time, or the moment it was taken.
@@ -50,12 +52,18 @@ def excerpt(text: str, regex: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def indented(text: str, indent: str) -> str:
+    """text with each line that is not empty indented (a block inside a list item)."""
+    return "".join(indent + line if line.strip() else line for line in text.splitlines(True))
+
+
 def blocks(report: str, folder: Path) -> list[tuple[re.Match[str], str]]:
     """Each block of the report, with what its capture in folder says it must hold."""
-    return [
-        (match, excerpt(capture(folder, match["name"], int(match["nth"] or 1)), match["regex"]))
-        for match in MARKER.finditer(report)
-    ]
+    found = []
+    for match in MARKER.finditer(report):
+        text = capture(folder, match["name"], int(match["nth"] or 1))
+        found.append((match, indented(excerpt(text, match["regex"]), match["indent"])))
+    return found
 
 
 def stale(report: str, folder: Path) -> list[str]:

@@ -9,12 +9,15 @@ foreground while a second terminal types `curl`, `docker ps` and `docker stop`,
 their lines typed at the prompt, `logs -f` ended by Ctrl-C. A capture is what the
 terminal shows at the end (as text, and as an SVG picture), plus, for the first
 build, the screen while `pip install` runs, and for `logs -f` of 7.1, the screen
-before the request. An edit of app.py is shown as the lines it changes. At 6.4,
-`docker volume ls` before and after `docker compose down -v` shows the anonymous volume
-of postgres go. The report's blocks of terminal output are copied from the captures
-(kit/excerpts.py) at the end of the run.
+before the request. An edit of app.py is shown as the lines it changes. The report's
+blocks of terminal output are copied from the captures (kit/excerpts.py) at the end of
+the run.
 
-Beyond the statement's commands, and said so in the report: at 3.3 a comment added to
+Beyond the statement's commands, and said so in the report: at 1.1 `docker version` and
+`docker compose version` (which engine the captures come from); `docker volume ls` after
+part 5's `down` (the anonymous volume of postgres stays), and at 6.4 before `down` and
+after `down -v`, typed one after the other as the statement writes them (after `down`,
+`down -v` finds no container, so no anonymous volume to remove); at 3.3 a comment added to
 app.py, a rebuild, the comment removed and a rebuild (the build cache at work); at 7.4,
 after the break and its logs, `docker compose ps`, `docker compose ps -a` and `curl`,
 and the repair typed as the break was: app.py restored, `docker build -t simple-api .`
@@ -93,6 +96,8 @@ PS_ALL = "docker compose ps -a"
 # curl's exit status when nothing listens on the port: the symptom of 7.4's break.
 CURL_CANNOT_CONNECT = 7
 VOLUME_LS = "docker volume ls"
+# 1.1, beyond the statement: which engine and Compose the captures come from.
+VERSIONS = ("docker version", "docker compose version")
 GET_HEALTH = r'"GET /health HTTP/1\.1" 200'
 UVICORN_READY = "Uvicorn running on"
 # The screen to keep while the first build runs: pip's lines in BuildKit's live display.
@@ -323,6 +328,7 @@ def commands(step: str) -> list[Command]:
 
 
 TITLES = {
+    "1.1": "Les versions de Docker et de Compose",
     "1.2": "Vérifier l'installation",
     "1.3": "Les conteneurs du moteur",
     "2.1": "Une commande dans un conteneur Alpine",
@@ -338,6 +344,8 @@ TITLES = {
 
 
 def parts_1_and_2(run: Run) -> None:
+    for typed in VERSIONS:
+        run.typed(Command("1.1", typed), TITLES["1.1"])
     for command in statement.commands(1, 2):
         run.ensure_images()
         run.typed(command, TITLES[command.step], timeout=300)
@@ -438,6 +446,7 @@ def part_5(run: Run) -> None:
     run.typed(commands("5.4")[0], TITLES["5.4"])
     run.remember_volumes(PROJECT)
     run.typed(commands("5.5")[0], TITLES["5.5"])
+    list_volumes(run, "5.5", "Les volumes après docker compose down : celui de db reste")
 
 
 def part_6(run: Run) -> None:
@@ -450,17 +459,18 @@ def part_6(run: Run) -> None:
     run.typed(psql, "psql, avec les requêtes de l'étape 6.2",
               inputs=(*psql.input.splitlines(), "\\q"))  # fmt: skip
     run.remember_volumes(PROJECT)
-    # The statement's two ways to stop at 6.4 are alternatives: after a plain `down`,
-    # `down -v` finds no container whose anonymous volume it removes. The report types
-    # the second (part 5 showed the first), with the volumes listed before and after:
-    # the one of part 5's database, left by its `down`, and this one's, which goes.
-    (_, down_volumes) = commands("6.4")
-    list_volumes(run, "Les volumes avant docker compose down -v")
-    run.typed(down_volumes, "Arrêter la stack et supprimer ses volumes")
-    list_volumes(run, "Les volumes après docker compose down -v")
+    # The statement's two commands of 6.4, one after the other as it writes them, with
+    # the volumes listed before and after: the anonymous volumes of both databases (part
+    # 5's, left by its `down`, and this one's) stay, since after `down`, `down -v` finds
+    # no container whose anonymous volume it would remove.
+    down, down_volumes = commands("6.4")
+    list_volumes(run, "6.4", "Les volumes avant docker compose down")
+    run.typed(down, "Arrêter la stack")
+    run.typed(down_volumes, "down -v après down : plus de conteneur, donc aucun volume")
+    list_volumes(run, "6.4", "Les volumes après docker compose down -v")
 
 
-def list_volumes(run: Run, title: str) -> Capture:
+def list_volumes(run: Run, step: str, title: str) -> Capture:
     """`docker volume ls`, at a moment when the engine holds no volume of another program
     made during the run (one engine, several users): a person reads their own list."""
 
@@ -469,7 +479,7 @@ def list_volumes(run: Run, title: str) -> Capture:
 
     for _ in range(3):
         poll(lambda: not unknown(volumes()), 30, interval=0.5)
-        capture = run.typed(Command("6.4", VOLUME_LS), title)
+        capture = run.typed(Command(step, VOLUME_LS), title)
         if not unknown(set(re.findall(r"\b[0-9a-f]{64}\b", capture.text()))):
             break
         run.discard(capture)  # typed again a moment later
@@ -587,7 +597,7 @@ def prune(run: Run) -> None:
     kinds = (
         (container_prune, "Supprimer les conteneurs arrêtés", stopped_containers,
          run.our_stopped_containers(), "docker rm"),
-        (image_prune, "Supprimer les images pendantes (sans étiquette)", dangling_images,
+        (image_prune, "Supprimer les images orphelines (dangling)", dangling_images,
          run.built, "docker image rm"),
     )  # fmt: skip
     for command, title, would_remove, ours, remove in kinds:
@@ -641,8 +651,9 @@ def further(run: Run, kit_lab: Path) -> None:
     # The statement's rename, and a date: a content never built, whatever earlier runs cached.
     renamed = statement.edited(app_py.read_text(encoding="utf-8"), edit) + dated()
     app_py.write_text(renamed, encoding="utf-8")
-    run.typed(build, "Le Dockerfile du kit, après le renommage de app (app.py daté)", step=f"{FURTHER}.1", where="api",
-              timeout=BUILD_TIMEOUT, lab=kit_lab, env=env)  # fmt: skip
+    run.typed(build, "Le Dockerfile du kit, après le renommage de app de l'étape 7.4",
+              step=f"{FURTHER}.1", where="api", timeout=BUILD_TIMEOUT, lab=kit_lab,
+              env=env)  # fmt: skip
     run.built_now(statement.IMAGE)
     run.ensure_images()
     run.typed("docker compose up -d", "La stack du kit, avec l'image cassée", step=f"{FURTHER}.2",
@@ -713,6 +724,9 @@ def environment_lines(run: Run) -> list[str]:
         "construction, pour que `pip install` s'exécute",
         f"- étape 7.1 : passerelle du réseau `{PROJECT}_default` : `{run.gateway or '?'}`",
         "- étape 7.5 : " + prunes_said(run),
+        f"- {FURTHER}.1 : `app.py` du kit avec `app` renommé comme à l'étape 7.4, plus une "
+        "ligne de commentaire datée, pour un contenu que le cache de construction n'a "
+        "jamais vu (seule la dernière couche est refaite)",
     ]
 
 

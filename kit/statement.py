@@ -53,9 +53,11 @@ class Command:
 
 
 # The statement's headings, by number: a part's, each « Étape » of parts 3 to 7, and the
-# words in bold of the numbered items of parts 1 and 2 that ask for something (no heading).
+# words in bold of the numbered items of parts 1 and 2 (no heading): from the first bold
+# word to the last, with the plain words between them (1.1).
 TITLES = {
     "1": "Installation de Docker et vérification de l'environnement",
+    "1.1": "Installez Docker Desktop (Windows / macOS) ou Docker Engine",
     "1.2": "Vérifiez votre installation",
     "1.3": "Listez maintenant les conteneurs présents sur votre machine",
     "2": "Premiers pas avec Docker : images et conteneurs",

@@ -3,7 +3,8 @@
 The committed captures and a fresh run of `invoke report` (on the real engine) are
 held to the same checks (`check_captures`): each command is the statement's own, as
 typed, the first build runs `pip install`, psql shows its prompt and both queries,
-the break of 7.4 shows in `docker compose ps -a`, `down -v` removes a volume, the prunes
+the break of 7.4 shows in `docker compose ps -a`, the anonymous volume of part 5's
+database stays after `down`, `down -v` typed after `down` removes none, the prunes
 are the statement's (or, on a busy engine, said to be replaced). The report itself: the
 statement's headings, the five pictures it asks for, the model answer's files as they
 are in corrige/, its blocks of terminal output as the captures hold them, the kit's
@@ -24,13 +25,16 @@ CAPTURES = ROOT / "reports" / "captures"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FURTHER = "Pour aller plus loin"
 # The items of parts 1 and 2 that ask for something (the report's headings there).
-ITEMS = ("1.2", "1.3", "2.1", "2.2", "2.3")
+ITEMS = ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")
 # The screenshots the statement asks for, by step.
 PICTURES = ("3.3", "4.2", "5.3", "5.4", "6.2")
 WORD_BUDGET = 1300
 # What a model answer in French does not say (anglicisms, the kit's own voice).
 NOT_SAID = ("mapping", "restarting", "tourne sans root", "rend 0", "tapées par un script",
-            "la production veut", "servie par Compose", "installe en plus")  # fmt: skip
+            "la production veut", "servie par Compose", "installe en plus",
+            # and what a review found wrong or unclear
+            "pendantes", "longues commandes", "ancienne image par erreur",
+            "autre nom de l'énoncé", "ci-après", "(SIGTERM, puis SIGKILL")  # fmt: skip
 TOOLS = re.compile(r"\b(invoke|uv|pytest)\b")
 
 
@@ -63,7 +67,7 @@ def prose(markdown: str) -> list[str]:
     and link targets aside."""
     lines, fenced = [], False
     for line in markdown.splitlines():
-        if line.startswith("```"):
+        if line.lstrip().startswith("```"):  # a block inside a list item is indented
             fenced = not fenced
         elif not fenced and not line.lstrip().startswith(("|", "![", "<!--")):
             lines.append(line)
@@ -172,6 +176,22 @@ def test_what_the_report_says_is_what_the_captures_show() -> None:
     (ps_all,) = captured(CAPTURES, "7-4-docker-compose-ps-a")
     code = re.search(r"`Exited \((\d+)\)`", answered["7.4"])
     assert code and f"Exited ({code[1]})" in ps_all
+    # 1.1: the engine and Compose versions said are the captures'.
+    (engine,) = captured(CAPTURES, "1-1-docker-version")
+    (compose,) = captured(CAPTURES, "1-1-docker-compose-version")
+    server = re.search(r"^Server:[\s\S]*?Version: +(\d+\.\d+)", engine, re.M)
+    plugin = re.search(r"version v?(\d+\.\d+)", compose)
+    assert server and f"Docker Engine {server[1]}" in answered["1.1"], answered["1.1"]
+    assert plugin and f"Docker Compose {plugin[1]}" in answered["1.1"], answered["1.1"]
+    # The notice names the public images that stand-ins replaced: the index's.
+    index = (CAPTURES / "index.md").read_text(encoding="utf-8")
+    listed = re.search(r"^- images publiques remplacées.* : (.+)$", index, re.M)
+    assert listed, index
+    stood_in = set(re.findall(r"`([^`]+)` \(`lab-standin/", listed[1]))
+    notice = sections("###")["Comment les captures ont été faites"]
+    named = {name for name in ("hello-world", "alpine", "python:3.12-slim", "postgres:16")
+             if f"`{name}`" in notice}  # fmt: skip
+    assert named == stood_in, (named, stood_in)
 
 
 def test_the_output_on_the_page_is_copied_from_the_captures() -> None:
@@ -190,8 +210,11 @@ def test_the_committed_captures_show_the_statements_prunes_and_volumes() -> None
     for slug in ("7-5-docker-container-prune", "7-5-docker-image-prune"):
         (prune,) = captured(CAPTURES, slug)
         assert typed_line(prune) == slug[4:].replace("-", " ") and "[y/N] y" in prune, prune
+    # Part 5's database volume, left by its `down`; at 6.4 this one's too, and `down -v`
+    # typed after `down` removes neither.
+    (left,) = (volume_names(c) for c in captured(CAPTURES, "5-5-docker-volume-ls"))
     before, after = (volume_names(c) for c in captured(CAPTURES, "6-4-docker-volume-ls"))
-    assert len(before) == 2 and len(after) == 1 and after < before, (before, after)
+    assert len(left) == 1 and len(before) == 2 and left < before == after, (left, before, after)
 
 
 def image_written(build: str) -> str:
@@ -228,7 +251,7 @@ def check_captures(folder: Path) -> None:
     assert "moteur Docker :" in index and "terminal :" in index
     # Every command is the statement's own, as typed (the prunes as said).
     written = {c.command for c in statement.COMMANDS if c.kind != "edit"}
-    written |= {report.PS_ALL, report.VOLUME_LS}
+    written |= {report.PS_ALL, report.VOLUME_LS, *report.VERSIONS}
     stop = re.compile(r"docker stop [a-z]+_[a-z]+\d*")
     for name, capture in texts.items():
         line = typed_line(capture)
@@ -310,9 +333,22 @@ def check_captures(folder: Path) -> None:
     broken_build, repaired_build = captured(folder, "7-4-docker-build-t-simple-api")
     assert typed_line(repaired_build) == statement.BUILD and repaired_build.startswith("api/ $")
     assert image_written(repaired_build) == image_written(built) != image_written(broken_build)
-    # 6.4: `down -v` removed a volume that `docker volume ls` listed before.
+    # 5.5: `down` leaves the database's anonymous volume. 6.4, as the statement writes it:
+    # `down`, then `down -v`, which finds no container, so no anonymous volume, to remove.
+    (left,) = (volume_names(c) for c in captured(folder, "5-5-docker-volume-ls"))
     before, after = (volume_names(c) for c in captured(folder, "6-4-docker-volume-ls"))
-    assert before - after, (before, after)
+    assert left and left < before == after, (left, before, after)
+    order = [p.name[3:-4] for p in sorted(folder.glob("[0-9][0-9]-6-4-*.txt"))]
+    assert order == ["6-4-docker-volume-ls", "6-4-docker-compose-down",
+                     "6-4-docker-compose-down-v", "6-4-docker-volume-ls"], order  # fmt: skip
+    (down,) = captured(folder, "6-4-docker-compose-down")
+    (down_v,) = captured(folder, "6-4-docker-compose-down-v")
+    assert re.search(r"Container tp1-report-db-1 +Removed", down), down
+    assert "Removed" not in down_v, down_v
+    # 1.1: the engine and Compose the captures come from.
+    (engine,) = captured(folder, "1-1-docker-version")
+    (compose,) = captured(folder, "1-1-docker-compose-version")
+    assert re.search(r"^Server:", engine, re.M) and "Docker Compose version" in compose
     (ps_all,) = captured(folder, "7-4-docker-compose-ps-a")
     assert re.search(r"tp1-report-api-1 +tp1-report-api .*Exited \(\d+\)", ps_all), ps_all
     # The kit's order: after an edit of app.py, only its own layer is built again.
