@@ -6,16 +6,30 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from engine_events import EngineEvents, left_by_gradings
 from helpers import invoke
 
+from kit.grading import messages
+
 
 def grade(*args: str) -> subprocess.CompletedProcess[str]:
     """`invoke grade ARGS`, in English unless ARGS choose (the locale may be French)."""
     return invoke("grade", *args, *([] if "--lang" in args else ["--lang", "en"]))
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """The grader's messages in language within the block (in this process), English after."""
+    messages.use(language)
+    try:
+        yield
+    finally:
+        messages.use("en")
 
 
 def graded(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 from engine_events import EngineEvents
-from helpers import docker, invoke
+from graded import grade, speaking
+from helpers import docker
 from students import REPORT, student_repo
 
 from kit.grading import allowlist, judge, safety, source, student_report, verdict
@@ -359,7 +361,7 @@ def graded(args: list[str], tmp_path: Path) -> tuple[int, dict, str, EngineEvent
     """`invoke grade ARGS --json`: its exit code, JSON and output, and the engine's
     events while it ran."""
     with EngineEvents() as seen:
-        result = invoke("grade", *args, "--json", str(tmp_path / "grade.json"))
+        result = grade(*args, "--json", str(tmp_path / "grade.json"))
     report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
     return result.returncode, report, result.stdout + result.stderr, seen
 
@@ -403,6 +405,44 @@ def test_compose_2_26_resolves_no_case_into_something_accepted(
         safety.judged(copy, copy / "docker-compose.yml", copy, env, project, compose)
     said = refused.value.offences
     assert any(all(words in why for words in hostile.expect) for why in said), said
+
+
+# The words of an English refusal, none of which a French one keeps.
+ENGLISH = (
+    "grade it by hand", "not a setting", "outside the repository", "a link that leaves",
+    "not a regular file", "larger than", "beyond Docker", "a label of", "the Docker socket",
+    "not a path", "a variable in a path", "lies in", "top level", "beside it", "Compose file",
+    "not one of",
+)  # fmt: skip
+
+
+def as_written(line: str) -> set[str]:
+    """The keys, values and paths of a refusal: its words with a `.`, `/`, `_` or `$`."""
+    return {word.rstrip(":;,") for word in re.findall(r"\S*[./_$]\S*", line)}
+
+
+def refusals(copy: Path) -> list[str]:
+    """What the grader refuses in copy, in its order, in the language in use."""
+    env = safety.clean_environment(dict(os.environ), COMPOSE_PROJECT_NAME="tp1-grade-00000000")
+    with pytest.raises(safety.Unsafe) as refused:
+        safety.statement_build(copy, copy, "tp1-grade-00000000")
+        safety.judged(copy, copy / "docker-compose.yml", copy, env, "tp1-grade-00000000")
+    return [why.replace(str(copy), "COPY") for why in refused.value.offences]
+
+
+@pytest.mark.parametrize("hostile", CASES, ids=[case.case for case in CASES])
+def test_each_refusal_is_said_in_french_too(engine: None, tmp_path: Path, hostile: Hostile) -> None:
+    """`--lang fr`: the same refusals, their words in French, every key, value and path
+    as the student wrote it (Compose's `config` needs the CLI, not the engine)."""
+    repo = hostile.write(tmp_path)
+    copy = source.fetch(str(repo), tmp_path / "scratch").copy
+    english = refusals(copy)
+    with speaking("fr"):
+        french = refusals(copy)
+    assert len(french) == len(english), (english, french)
+    for said_en, said_fr in zip(english, french, strict=True):
+        assert not [words for words in ENGLISH if words in said_fr], said_fr
+        assert as_written(said_fr) == as_written(said_en), (said_en, said_fr)
 
 
 def test_the_cases_cover_every_kind_of_setting_the_issue_names() -> None:

@@ -3,18 +3,23 @@ repository in French and in English (a cause and its fix in each, the container'
 line quoted as it is), and the three misreadings graded students' repositories showed:
 an API that cannot start is not "cannot be pulled", a Dockerfile named in another
 case is named with its fix (`api/dockerfile`, which Docker reads too, deviates), a
-`.env` kept out of Git is replaced by its committed example. A report titled in plain
-text passes, with a note. No engine for the last tests."""
+`.env` kept out of Git is replaced by its committed example. A refusal (exit 3) and a
+repository that cannot be graded (exit 2) in French too. A report titled in plain text
+passes, with a note. No engine for the last tests."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
-from graded import by_step, grade, graded, reporter_reads
+from engine_events import EngineEvents
+from graded import by_step, grade, graded, reporter_reads, speaking
+from helpers import invoke
 from students import REPORT, git, student_repo
 
-from kit.grading import classroom, messages, student_report
+from kit.grading import classroom, messages, source, student_report
 
 UVICORN = 'Attribute "app" not found in module "app".'
 
@@ -127,18 +132,96 @@ def test_an_env_file_kept_out_of_git_is_replaced_by_its_example(
     assert code == 1 and [c["step"] for c in report["checks"] if not c["ok"]] == ["5.2"]
 
 
+def test_a_refusal_in_french_names_each_setting_as_written(engine: None, tmp_path: Path) -> None:
+    """`invoke grade REPO --lang fr` on a file that reaches the host: refused (exit 3),
+    each setting named as the student wrote it, why in French; nothing is created."""
+    extra = "    cap_add: [SYS_ADMIN]\n    volumes:\n      - /etc:/host-etc\n"
+    repo = student_repo(tmp_path / "mallory", db_extra=extra)
+    with EngineEvents() as seen:
+        result = grade(str(repo), "--lang", "fr", "--json", str(tmp_path / "grade.json"))
+    assert result.returncode == 3, result.stdout + result.stderr
+    said = [
+        "refusé : service db : cap_add : SYS_ADMIN : au-delà des capabilities que Docker donne "
+        "par défaut ; à noter à la main",
+        "refusé : service db : volumes.source : /etc : hors du dépôt",
+    ]
+    assert result.stdout.startswith(f"Correction de {repo} au commit "), result.stdout
+    assert result.stdout.splitlines()[1:] == said, result.stdout
+    assert (
+        result.stderr.strip()
+        == f"{repo} : refusé comme dangereux, rien n'a été construit ni lancé."
+    )
+    report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
+    assert [f"refusé : {why}" for why in report["unsafe"]] == said, report
+    assert seen.gradings() == set(), "the refused grading made something on the engine"
+
+
+def test_a_repository_that_cannot_be_graded_is_one_french_line(
+    engine: None, tmp_path: Path
+) -> None:
+    """Exit 2, one line in French, the path and the option as typed."""
+    nowhere, empty = tmp_path / "nowhere", tmp_path / "empty"
+    empty.mkdir()
+    for args, line in (
+        ([str(nowhere)], f"{nowhere} : ce dossier n'existe pas, et ce n'est pas une URL Git."),
+        (
+            [str(empty)],
+            "aucun TP trouvé : ni docker-compose.yml ni api/Dockerfile dans le dépôt ou ses "
+            "sous-dossiers ; indiquez son dossier avec --root.",
+        ),
+        ([str(empty), "--root", "TP1"], "--root TP1 : ce dossier n'existe pas dans le dépôt."),
+    ):
+        result = grade(*args, "--lang", "fr")
+        assert (result.returncode, result.stderr.strip()) == (2, line), result.stderr
+
+
+def test_what_cannot_be_graded_is_said_in_both_languages(tmp_path: Path) -> None:
+    """Each reason source.py gives for a clone, in English as before and in French."""
+    repo = student_repo(tmp_path / "dated", date="2026-10-01T12:00:00")
+    not_git = tmp_path / "not-git"
+    not_git.mkdir()
+    cases = [(repo, {"before": "2020-01-01"}), (repo, {"ref": "nope"}), (not_git, {"ref": "v9"})]
+    said = {}
+    for language in ("en", "fr"):
+        with speaking(language):
+            for n, (origin, state) in enumerate(cases):
+                with pytest.raises(source.Unusable) as error:
+                    source.fetch(str(origin), tmp_path / f"{language}-{n}", **state)
+                said[language, n] = str(error.value)
+    assert said["en", 0] == f"{repo} has no commit before 2020-01-01 on its default branch."
+    assert said["fr", 0] == f"{repo} n'a aucun commit avant 2020-01-01 sur sa branche par défaut."
+    assert said["en", 1] == f"{repo} has no commit, tag or branch 'nope'."
+    assert said["fr", 1] == f"{repo} n'a ni commit, ni tag, ni branche 'nope'."
+    assert said["en", 2].startswith(f"git clone {not_git} failed: "), said
+    assert said["fr", 2].startswith(f"git clone {not_git} a échoué : "), said
+
+
 def test_the_language_follows_the_locale_and_a_wrong_one_is_one_line() -> None:
     assert messages.default_language({"LANG": "fr_FR.UTF-8"}) == "fr"
     assert messages.default_language({"LC_ALL": "en_US.UTF-8", "LANG": "fr_FR.UTF-8"}) == "en"
     assert messages.default_language({}) == "en"
     wrong = grade(".", "--lang", "de")
     assert wrong.returncode == 2 and wrong.stderr.strip() == "--lang de: choose one of fr, en."
+    locale = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    french = invoke("grade", ".", "--lang", "de", env=locale | {"LANG": "fr_FR.UTF-8"})
+    assert (french.returncode, french.stderr.strip()) == (2, "--lang de : choisissez parmi fr, en.")
 
 
 def test_the_french_catalogue_has_every_message_and_its_placeholders() -> None:
     """The catalogue check (one of `invoke lint`'s gates) passes, and would fail on a
-    lost placeholder or a missing translation."""
+    lost placeholder or a missing translation. It checks the refusals' words and the
+    reasons a repository cannot be graded too."""
     assert messages.problems() == []
+    assert {
+        "{where}: {why}",
+        "{why}; grade it by hand",
+        "not a setting a TP1 stack needs",
+        "outside the repository",
+        "a link that leaves the repository (to {target})",
+        "{origin}: no such folder, and not a Git URL.",
+        "git clone {origin} failed: {line}",
+        "--lang {language}: choose one of {choices}.",
+    } <= messages.used()
     assert messages.placeholders("{image} cannot be pulled ({line})") == {"image", "line"}
     messages.use("fr")
     try:
@@ -185,5 +268,8 @@ def test_weights_give_a_step_its_points_and_unchecked_steps_are_left_out(tmp_pat
     assert [t["status"] for t in results["tests"]] == ["pass", "fail", "error"]
     assert results["tests"][1]["message"] == "ps: no api"
     weights.write_text('{"5.3": "two"}', encoding="utf-8")
-    wrong = grade(".", "--classroom", str(tmp_path / "c.b64"), "--weights", str(weights))
-    assert wrong.returncode == 2 and "--weights" in wrong.stderr and "Traceback" not in wrong.stderr
+    for lang, said in (("en", 'write {"STEP": POINTS, ...}'), ("fr", 'écrivez {"ÉTAPE": POINTS')):
+        args = ("--classroom", str(tmp_path / "c.b64"), "--weights", str(weights), "--lang", lang)
+        wrong = grade(".", *args)
+        assert wrong.returncode == 2 and said in wrong.stderr, wrong.stderr
+        assert len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr

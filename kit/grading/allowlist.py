@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.grading import inside
-
-BY_HAND = "grade it by hand"
-NOT_NEEDED = f"not a setting a TP1 stack needs; {BY_HAND}"
+from kit.grading.messages import _
+from kit.grading.refusals import at, by_hand, not_needed, said, service, top_level
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,10 @@ class Scope:
         return set(self.config.get(kind) or {})
 
 
-# A judge says why a value is refused ("WHERE: KEY: why"), or nothing; where names the
-# value: "service api:", then "service api: build", "service api: build.context".
+# A judge says why a value is refused ("WHERE: KEY: why", refusals.py's words), or
+# nothing; where names the value: "service api:", then "service api: build",
+# "service api: build.context".
 Judge = Callable[[Any, Scope, str], list[str]]
-
-
-def at(where: str, key: object) -> str:
-    return f"{where} {key}" if where.endswith(":") else f"{where}.{key}"
 
 
 def anything(value: Any, scope: Scope, where: str) -> list[str]:
@@ -56,13 +52,13 @@ def fields(**judges: Judge) -> Judge:
         if value is None:
             return []
         if not isinstance(value, dict):
-            return [f"{where}: {value!r}: {NOT_NEEDED}"]
+            return [said(where, said(repr(value), not_needed()))]
         found = []
         for key, item in value.items():
             if str(key).startswith("x-"):
                 continue
             if key not in judges:
-                found.append(f"{at(where, key)}: {NOT_NEEDED}")
+                found.append(said(at(where, key), not_needed()))
             else:
                 found += judges[key](item, scope, at(where, key))
         return found
@@ -84,14 +80,14 @@ def each(judge: Judge) -> Judge:
 
 def one_of(*allowed: Any) -> Judge:
     def judge(value: Any, scope: Scope, where: str) -> list[str]:
-        return [] if value in allowed else [f"{where}: {value}: {NOT_NEEDED}"]
+        return [] if value in allowed else [said(where, said(value, not_needed()))]
 
     return judge
 
 
 def empty(value: Any, scope: Scope, where: str) -> list[str]:
     """What Compose's normalisation adds empty (`ipam: {}`, `placement: {}`)."""
-    return [] if not value else [f"{where}: {NOT_NEEDED}"]
+    return [] if not value else [said(where, not_needed())]
 
 
 def named(kind: str) -> Judge:
@@ -100,7 +96,8 @@ def named(kind: str) -> Judge:
     def judge(value: Any, scope: Scope, where: str) -> list[str]:
         if value in scope.names(kind):
             return []
-        return [f"{where}: {value}: not one of this file's {kind}; {BY_HAND}"]
+        why = by_hand(_("not one of this file's {kind}").format(kind=kind))
+        return [said(where, said(value, why))]
 
     return judge
 
@@ -122,8 +119,9 @@ def keyed(kind: str, judge: Judge) -> Judge:
 def labels(value: Any, scope: Scope, where: str) -> list[str]:
     """Labels, but not Compose's nor the grader's own: those say what is whose."""
     keys = value if isinstance(value, list) else list(value or {})
+    why = by_hand(_("a label of Docker's or the grader's"))
     return [
-        f"{where}: {key}: a label of Docker's or the grader's; {BY_HAND}"
+        said(where, said(key, why))
         for key in (str(k).split("=")[0] for k in keys)
         if key.startswith(("com.docker.", "tp1-lab-kit"))
     ]
@@ -135,9 +133,9 @@ def path_inside(regular: bool) -> Judge:
 
     def judge(value: Any, scope: Scope, where: str) -> list[str]:
         if not isinstance(value, str) or not os.path.isabs(value):
-            return [f"{where}: {value}: not a path in the repository; {BY_HAND}"]
+            return [said(where, said(value, by_hand(_("not a path in the repository"))))]
         why = (inside.problem if regular else inside.leaves)(value, scope.repo)
-        return [f"{where}: {inside.shown(value, scope.repo)}: {why}"] if why else []
+        return [said(where, said(inside.shown(value, scope.repo), why))] if why else []
 
     return judge
 
@@ -165,7 +163,7 @@ def mount(value: Any, scope: Scope, where: str) -> list[str]:
             volume=fields(nocopy=anything),
         )
     elif kind == "bind" and source in DOCKER_SOCKETS:
-        return [f"{where}: {source}: the Docker socket; {BY_HAND}"]
+        return [said(where, said(source, by_hand(_("the Docker socket"))))]
     elif kind == "bind":
         judge = fields(
             type=anything,
@@ -183,7 +181,7 @@ def mount(value: Any, scope: Scope, where: str) -> list[str]:
             tmpfs=fields(size=anything, mode=anything),
         )
     else:
-        return [f"{where}: a {kind} mount: {NOT_NEEDED}"]
+        return [said(where, said(_("a {kind} mount").format(kind=kind), not_needed()))]
     return judge(value, scope, where)
 
 
@@ -234,8 +232,9 @@ DEFAULT_CAPABILITIES = {
 
 
 def cap_add(value: Any, scope: Scope, where: str) -> list[str]:
+    why = by_hand(_("beyond Docker's default capabilities"))
     return [
-        f"{where}: {cap}: beyond Docker's default capabilities; {BY_HAND}"
+        said(where, said(cap, why))
         for cap in value or []
         if str(cap).upper().removeprefix("CAP_") not in DEFAULT_CAPABILITIES
     ]
@@ -364,9 +363,9 @@ TOP: dict[str, Judge] = {
 def offences(config: dict[str, Any], repo: Path) -> list[str]:
     """Every setting of the resolved file that is not known safe, as `WHERE KEY: why`."""
     scope = Scope(repo, config)
-    found = fields(**TOP)(config, scope, "top level:")
-    for name, service in (config.get("services") or {}).items():
-        found += fields(**SERVICE)(service, scope, f"service {name}:")
+    found = fields(**TOP)(config, scope, top_level())
+    for name, settings in (config.get("services") or {}).items():
+        found += fields(**SERVICE)(settings, scope, service(name))
     return found + nested_binds(config, repo)
 
 
@@ -374,19 +373,20 @@ def nested_binds(config: dict[str, Any], repo: Path) -> list[str]:
     """A folder a container can write holds no other path mounted later: a container
     could swap a folder in it for a link to the host before the next `up` mounts it."""
     used: list[tuple[str, Path, bool]] = []
-    for name, service in (config.get("services") or {}).items():
-        for volume in service.get("volumes") or []:
+    for name, settings in (config.get("services") or {}).items():
+        for volume in settings.get("volumes") or []:
             if volume.get("type") == "bind":
                 writes = not volume.get("read_only")
-                used.append((f"service {name}: volumes", inside.real(volume["source"]), writes))
+                used.append((at(service(name), "volumes"), inside.real(volume["source"]), writes))
     for kind in ("secrets", "configs"):
         for key, item in (config.get(kind) or {}).items():
             if (item or {}).get("file"):
-                used.append((f"top level: {kind}.{key}", inside.real(item["file"]), False))
-    return [
-        f"{where}: {inside.shown(path, repo)} lies in {inside.shown(outer, repo)}, which a "
-        f"container can write ({writer}); {BY_HAND}"
-        for where, path, _ in used
-        for writer, outer, writes in used
-        if writes and path != outer and path.is_relative_to(outer)
-    ]
+                used.append((at(at(top_level(), kind), key), inside.real(item["file"]), False))
+    found = []
+    for where, path, _writes in used:
+        for writer, outer, writes in used:
+            if writes and path != outer and path.is_relative_to(outer):
+                why = _("{path} lies in {outer}, which a container can write ({writer})")
+                shown = {"path": inside.shown(path, repo), "outer": inside.shown(outer, repo)}
+                found.append(said(where, by_hand(why.format(**shown, writer=writer))))
+    return found

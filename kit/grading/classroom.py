@@ -32,11 +32,13 @@ def weights(path: Path | None) -> dict[str, float]:
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ValueError(f"--weights {path}: not a JSON file ({error}).") from None
+        said = _("--weights {path}: not a JSON file ({error}).")
+        raise ValueError(said.format(path=path, error=error)) from None
     if not isinstance(found, dict) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in found.values()
     ):
-        raise ValueError(f'--weights {path}: write {{"STEP": POINTS, ...}}, e.g. {{"5.3": 2}}.')
+        said = _('--weights {path}: write {{"STEP": POINTS, ...}}, e.g. {{"5.3": 2}}.')
+        raise ValueError(said.format(path=path))
     return {str(step): number(points) for step, points in found.items()}
 
 

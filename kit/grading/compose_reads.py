@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from kit.grading import inside
-from kit.grading.allowlist import BUILD, BY_HAND, NOT_NEEDED, SERVICE, TOP
+from kit.grading.allowlist import BUILD, SERVICE, TOP
+from kit.grading.messages import _
+from kit.grading.refusals import at, by_hand, not_needed, said, service, top_level
 
 # Keys Compose merges away while it resolves: only ever seen here.
 MERGED_TOP = ("include",)
@@ -28,27 +30,29 @@ def load(path: Path, repo: Path) -> dict[str, Any]:
     try:
         text = inside.read_text(path, repo)
     except inside.Refused as refused:
-        raise ValueError(f"{path.name}: {refused}") from None
+        raise ValueError(said(path.name, str(refused))) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ValueError(f"{path.name} is not valid YAML: {error}".splitlines()[0]) from None
+        said_yaml = _("{name} is not valid YAML: {error}").format(name=path.name, error=error)
+        raise ValueError(said_yaml.splitlines()[0]) from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name} is not a Compose file (no mapping at its top)")
+        no_mapping = _("{name} is not a Compose file (no mapping at its top)")
+        raise ValueError(no_mapping.format(name=path.name))
     return data
 
 
 def path_problem(value: Any, bases: list[Path], repo: Path) -> str | None:
     """Why a path Compose is going to read is refused, else None."""
     if not isinstance(value, str):
-        return f"{value!r}: not a path; {BY_HAND}"
+        return said(repr(value), by_hand(_("not a path")))
     if "$" in value:
-        return f"{value}: a variable in a path; {BY_HAND}"
+        return said(value, by_hand(_("a variable in a path")))
     if "://" in value or value.startswith(("git@", "oci:", "~")):
-        return f"{value}: not a path in the repository; {BY_HAND}"
+        return said(value, by_hand(_("not a path in the repository")))
     for base in bases:
         if why := inside.problem(os.path.join(base, value), repo):
-            return f"{value}: {why}"
+            return said(value, why)
     return None
 
 
@@ -72,10 +76,10 @@ def judge(compose_file: Path, repo: Path) -> list[str]:
     file is not YAML."""
     root = compose_file.parent
     if why := path_problem(compose_file.name, [root], repo):
-        return [f"the Compose file {why}"]
+        return [_("the Compose file {why}").format(why=why)]
     found = []
     if why := path_problem(".env", [root], repo):
-        found.append(f"the .env beside it: {why}")
+        found.append(said(_("the .env beside it"), why))
     queue: list[tuple[Path, list[Path]]] = [(compose_file, [root])]
     seen = set()
     while queue and not found:
@@ -83,9 +87,10 @@ def judge(compose_file: Path, repo: Path) -> list[str]:
         if inside.real(path) in seen:
             continue
         seen.add(inside.real(path))
-        named = "" if path == compose_file else f"{os.path.relpath(path, repo)}: "
-        more, said = one_file(load(path, repo), bases, repo)
-        found += [named + why for why in said]
+        more, refusals = one_file(load(path, repo), bases, repo)
+        if path != compose_file:
+            refusals = [said(os.path.relpath(path, repo), why) for why in refusals]
+        found += refusals
         for value, extra in more:
             # Compose reads the first that exists; each was judged from every base.
             there = [b / value for b in bases if (b / value).is_file()]
@@ -103,16 +108,17 @@ def one_file(
     more: list[tuple[str, list[Path]]] = []
     for key in data:
         if key not in TOP and key not in MERGED_TOP and not str(key).startswith("x-"):
-            found.append(f"top level: {key}: {NOT_NEEDED}")
+            found.append(said(at(top_level(), key), not_needed()))
+    include_at = at(top_level(), "include")
     for include in listed(data.get("include")):
         entry = include if isinstance(include, dict) else {"path": include}
-        said = []
+        wrong = []
         for key, value in entry.items():
             if key not in ("path", "env_file", "project_directory"):
-                said.append(f"top level: include.{key}: {NOT_NEEDED}")
-            said += [f"top level: include.{key}: {why}" for why in refused(value, bases, repo)]
-        found += said
-        if said:
+                wrong.append(said(at(include_at, key), not_needed()))
+            wrong += [said(at(include_at, key), why) for why in refused(value, bases, repo)]
+        found += wrong
+        if wrong:
             continue
         extra = [b / entry["project_directory"] for b in bases if "project_directory" in entry]
         for path in paths(entry.get("path")):
@@ -121,21 +127,21 @@ def one_file(
             beside = [os.path.join(os.path.dirname(path), ".env")] + [
                 str(e / ".env") for e in extra
             ]
-            found += [f"top level: include: {why}" for why in refused(beside, bases, repo)]
+            found += [said(include_at, why) for why in refused(beside, bases, repo)]
     services = data.get("services") or {}
-    for name, service in services.items() if isinstance(services, dict) else []:
-        for key, value in service.items() if isinstance(service, dict) else []:
-            where = f"service {name}: {key}"
+    for name, settings in services.items() if isinstance(services, dict) else []:
+        for key, value in settings.items() if isinstance(settings, dict) else []:
+            where = at(service(name), key)
             if key not in SERVICE and key not in MERGED_SERVICE and not str(key).startswith("x-"):
-                found.append(f"{where}: {NOT_NEEDED}")
+                found.append(said(where, not_needed()))
             elif key == "build" and isinstance(value, dict):
                 # Compose cannot even print some (an ssh key's path): refused here.
-                found += [f"{where}.{k}: {NOT_NEEDED}" for k in value if k not in BUILD]
+                found += [said(at(where, k), not_needed()) for k in value if k not in BUILD]
             elif key == "env_file":
-                found += [f"{where}: {why}" for why in refused(value, bases, repo)]
+                found += [said(where, why) for why in refused(value, bases, repo)]
             elif key == "extends" and isinstance(value, dict) and "file" in value:
                 if why := path_problem(value["file"], bases, repo):
-                    found.append(f"{where}.file: {why}")
+                    found.append(said(at(where, "file"), why))
                 else:
                     more.append((value["file"], []))
     return more, found

@@ -11,6 +11,8 @@ import os
 import stat
 from pathlib import Path
 
+from kit.grading.messages import _
+
 LIMIT = 1_000_000  # bytes: no file of a TP1 lab that anyone reads is larger (1 MB)
 # Open without following a last link, and without waiting on a named pipe.
 FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -32,8 +34,10 @@ def leaves(path: Path | str, repo: Path) -> str | None:
         return None
     written = Path(os.path.normpath(os.path.join(os.path.abspath(repo), path)))
     if written.is_relative_to(os.path.abspath(repo)) or written.is_relative_to(real(repo)):
-        return f"a link that leaves the repository (to {found})"
-    return "outside the repository" + (f" ({found})" if found != Path(path) else "")
+        return _("a link that leaves the repository (to {target})").format(target=found)
+    if found != Path(path):
+        return _("outside the repository ({path})").format(path=found)
+    return _("outside the repository")
 
 
 def shown(path: Path | str, repo: Path) -> str:
@@ -54,10 +58,14 @@ def problem(path: Path | str, repo: Path, limit: int = LIMIT) -> str | None:
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
-        return "not a regular file"
+        return _("not a regular file")
     if info.st_size > limit:
-        return f"larger than {limit // 1_000_000} MB"
+        return too_large(limit)
     return None
+
+
+def too_large(limit: int) -> str:
+    return _("larger than {size} MB").format(size=limit // 1_000_000)
 
 
 def read_text(path: Path, repo: Path, limit: int = LIMIT) -> str:
@@ -67,12 +75,12 @@ def read_text(path: Path, repo: Path, limit: int = LIMIT) -> str:
     try:
         descriptor = os.open(real(os.path.join(repo, path)), FLAGS)
     except OSError as error:
-        raise Refused(f"cannot be read ({error.strerror})") from None
+        raise Refused(_("cannot be read ({error})").format(error=error.strerror)) from None
     with os.fdopen(descriptor, "rb") as opened:
         info = os.fstat(opened.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise Refused("not a regular file")
+            raise Refused(_("not a regular file"))
         data = opened.read(limit + 1)
     if len(data) > limit:
-        raise Refused(f"larger than {limit // 1_000_000} MB")
+        raise Refused(too_large(limit))
     return data.decode("utf-8", errors="replace")

@@ -58,9 +58,12 @@ def translations(language: str) -> gettext.NullTranslations:
 
 
 def use(language: str) -> None:
-    """Speak language from now on (one of LANGUAGES)."""
+    """Speak language from now on; ValueError (said in the locale's language) when it is
+    not one of LANGUAGES."""
     if language not in LANGUAGES:
-        raise ValueError(f"--lang {language}: choose one of {', '.join(LANGUAGES)}.")
+        use(default_language())
+        said = _("--lang {language}: choose one of {choices}.")
+        raise ValueError(said.format(language=language, choices=", ".join(LANGUAGES)))
     _translations[0] = translations(language)
 
 
@@ -78,22 +81,27 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
+def used() -> set[str]:
+    """The messages of kit/grading/'s code, as `pybabel extract` finds them."""
+    source = Path(__file__).parent
+    return {found[2] for found in extract_from_dir(source, [("**.py", "python")])}
+
+
 def problems(language: str = "fr") -> list[str]:
     """Each message of the code with no translation in language, or whose translation
     lost or added a placeholder; each translation the code no longer uses."""
-    source = Path(__file__).parent
-    used = {found[2] for found in extract_from_dir(source, [("**.py", "python")])}
+    in_code = used()
     known = {m.id: m for m in catalog(language) if m.id}
-    found = [f"no translation: {mid!r}" for mid in sorted(used - known.keys())]
-    for mid in sorted(used & known.keys()):
+    found = [f"no translation: {mid!r}" for mid in sorted(in_code - known.keys())]
+    for mid in sorted(in_code & known.keys()):
         entry = known[mid]
         if not entry.string or entry.fuzzy:
             found.append(f"no translation: {mid!r}")
         elif placeholders(str(entry.string)) != placeholders(str(mid)):
             found.append(f"placeholders differ: {mid!r} -> {entry.string!r}")
-    found += [f"no longer used: {mid!r}" for mid in sorted(known.keys() - used)]
+    found += [f"no longer used: {mid!r}" for mid in sorted(known.keys() - in_code)]
     with (LOCALES / f"{DOMAIN}.pot").open("rb") as pot:
-        if {m.id for m in read_po(pot) if m.id} != used:
+        if {m.id for m in read_po(pot) if m.id} != in_code:
             found.append(f"{DOMAIN}.pot is not current: run `uv run pybabel extract`")
     return found
 

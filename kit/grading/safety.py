@@ -18,6 +18,8 @@ from typing import Any
 
 from kit import quiet
 from kit.grading import allowlist, compose_reads, inside
+from kit.grading.messages import _
+from kit.grading.refusals import said
 
 # What each graded service may use, whatever its file says.
 LIMITS = {"memory": "512M", "cpus": "1.0", "pids": 256}
@@ -57,7 +59,8 @@ def resolved(
     try:
         result = quiet.run(config, cwd=root, env=env, timeout=CONFIG_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise ValueError(f"docker compose config took more than {CONFIG_TIMEOUT:g} s") from None
+        took = _("docker compose config took more than {seconds} s")
+        raise ValueError(took.format(seconds=f"{CONFIG_TIMEOUT:g}")) from None
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or [f"exit {result.returncode}"]
         raise ValueError(lines[-1])
@@ -88,10 +91,10 @@ def statement_build(root: Path, repo: Path, project: str) -> None:
     its Dockerfile and .dockerignore files, which must all be the repository's (a
     `dockerfile` in lower case too: Docker reads it when there is no `Dockerfile`)."""
     api = root / "api"
-    found = [f"api/: {why}" for why in [inside.leaves(api, repo)] if why]
+    found = [said("api/", why) for why in [inside.leaves(api, repo)] if why]
     for name in (*allowlist.dockerfiles("Dockerfile"), ".dockerignore"):
         if not found and (why := inside.problem(api / name, repo)):
-            found.append(f"api/{name}: {why}")
+            found.append(said(f"api/{name}", why))
     if found:
         raise Unsafe(found, project)
 

@@ -19,6 +19,7 @@ from typing import Any
 from kit import quiet
 from kit.docker import last_line
 from kit.grading import inside
+from kit.grading.messages import _
 from kit.statement import LAYOUT
 
 # Any of these is `docker compose`'s file when typed in the lab's root.
@@ -53,7 +54,7 @@ def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     try:
         return quiet.run(["git", *args], cwd=cwd)
     except FileNotFoundError:
-        raise Unusable("git is not installed: install Git to grade a repository.") from None
+        raise Unusable(_("git is not installed: install Git to grade a repository.")) from None
 
 
 def fetch(
@@ -67,7 +68,7 @@ def fetch(
     state asked for: as it is (a working tree), --ref, or the last commit --before."""
     path = Path(origin).expanduser()
     if not URL.match(origin) and not path.is_dir():
-        raise Unusable(f"{origin}: no such folder, and not a Git URL.")
+        raise Unusable(_("{origin}: no such folder, and not a Git URL.").format(origin=origin))
     copy = scratch / "repo"
     bare = not URL.match(origin) and git("rev-parse", "--is-bare-repository", cwd=path)
     fetched = None
@@ -77,7 +78,8 @@ def fetch(
         try:
             shutil.copytree(path, copy, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
         except shutil.Error as error:  # a named pipe, a file that cannot be read...
-            raise Unusable(f"{origin}: cannot be copied ({error.args[0][0][2]}).") from None
+            said = _("{origin}: cannot be copied ({why}).")
+            raise Unusable(said.format(origin=origin, why=error.args[0][0][2])) from None
     commit, changes = None, False
     head = git("rev-parse", "HEAD", cwd=copy)
     if head.returncode == 0 and (copy / ".git").exists():
@@ -100,11 +102,13 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> dict[
     words = ["clone", "--quiet", "--no-checkout", "--filter=blob:none", *(served if local else [])]
     result = git(*words, url, str(copy))
     if result.returncode != 0:
-        raise Unusable(f"git clone {origin} failed: {last_line(result)}")
+        said = _("git clone {origin} failed: {line}")
+        raise Unusable(said.format(origin=origin, line=last_line(result)))
     if before:
         found = git("rev-list", "-1", f"--before={before}", "HEAD", cwd=copy).stdout.strip()
         if not found:
-            raise Unusable(f"{origin} has no commit before {before} on its default branch.")
+            said = _("{origin} has no commit before {before} on its default branch.")
+            raise Unusable(said.format(origin=origin, before=before))
         ref = found
     commit = None
     # A branch of the origin is a remote branch of the clone.
@@ -113,14 +117,15 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> dict[
         if found.returncode == 0:
             commit = found.stdout.strip()
             break
+    if commit is None and ref:
+        said = _("{origin} has no commit, tag or branch {ref}.")
+        raise Unusable(said.format(origin=origin, ref=repr(ref)))
     if commit is None:
-        what = f"commit, tag or branch {ref!r}" if ref else "commit on its default branch"
-        raise Unusable(f"{origin} has no {what}.")
+        raise Unusable(_("{origin} has no commit on its default branch.").format(origin=origin))
     checkout = git("checkout", "--quiet", "--detach", commit, cwd=copy)
     if checkout.returncode != 0:
-        raise Unusable(
-            f"{origin}: commit {commit[:12]} cannot be checked out: {last_line(checkout)}"
-        )
+        said = _("{origin}: commit {commit} cannot be checked out: {line}")
+        raise Unusable(said.format(origin=origin, commit=commit[:12], line=last_line(checkout)))
     return {"commit": commit, "filter": "blob:none", "bytes": objects_size(copy)}
 
 
@@ -149,7 +154,8 @@ def lab_root(copy: Path, given: str | None) -> Path:
     if given:
         root = (copy / given).resolve()
         if inside.leaves(copy / given, copy) or not root.is_dir():
-            raise Unusable(f"--root {given}: no such folder in the repository.")
+            said = _("--root {root}: no such folder in the repository.")
+            raise Unusable(said.format(root=given))
         return root
     scored = []
     for folder in [copy, *folders(copy), *(f for top in folders(copy) for f in folders(top))]:
@@ -159,7 +165,9 @@ def lab_root(copy: Path, given: str | None) -> Path:
             scored.append((-len(found), len(folder.relative_to(copy).parts), str(folder)))
     if not scored:
         raise Unusable(
-            "no lab found: no docker-compose.yml nor api/Dockerfile in the repository or its "
-            "subfolders; give its folder with --root."
+            _(
+                "no lab found: no docker-compose.yml nor api/Dockerfile in the repository or "
+                "its subfolders; give its folder with --root."
+            )
         )
     return Path(min(scored)[2])

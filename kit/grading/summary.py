@@ -11,6 +11,7 @@ from typing import Any
 from kit.chart import share_chart
 from kit.grading.classroom import outcome, steps
 from kit.grading.messages import _
+from kit.grading.refusals import said
 from kit.grading.verdict import DEVIATES, FAILED, PASSED, UNAVAILABLE
 from kit.statement import title
 
@@ -71,7 +72,7 @@ def markdown(results: list[dict[str, Any]], chart: str = "") -> str:
         commit = (result.get("commit") or "")[:12] or "—"
         if result.get("error"):
             unsafe = "; ".join(result.get("unsafe", []))
-            why = f"{result['error']}{': ' + unsafe if unsafe else ''}"
+            why = said(result["error"], unsafe) if unsafe else result["error"]
             lines.append(f"| {result['repo']} | {commit} | {_('not graded')} | — | {cell(why)} |")
             continue
         unchecked = ", ".join(f"? {step}" for step in unchecked_steps(result)) or "—"
