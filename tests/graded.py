@@ -1,20 +1,30 @@
 """Small tools for the grader's tests: `invoke grade` as a user types it, its JSON, and
-what GitHub Classroom's reporter reads of its --classroom file."""
+what GitHub Classroom's reporter reads of its --classroom file; the grader's messages in
+a language; Debian 13's Compose where this machine has it."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from engine_events import EngineEvents, left_by_gradings
 from helpers import invoke
 
 from kit.grading import messages
+
+# Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine
+# (`config` runs with no engine).
+COMPOSE_2_26 = Path(
+    "/opt/docker-sandbox/engine-26/root/usr/libexec/docker/cli-plugins/docker-compose"
+)
+POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
 
 
 def grade(*args: str) -> subprocess.CompletedProcess[str]:
@@ -59,6 +69,14 @@ def by_step(report: dict) -> dict[str, list[dict]]:
 
 def passed(report: dict, step: str) -> bool:
     return all(check["ok"] for check in by_step(report)[step])
+
+
+def first_fails(report: dict, steps: tuple[str, ...], *words: str) -> None:
+    """The first check of each step failed, its detail saying each of words."""
+    for step in steps:
+        first = by_step(report)[step][0]
+        assert first["outcome"] == "failed", first
+        assert all(said in first["detail"] for said in words), (words, first)
 
 
 def reporter_reads(path: Path, runner: str = "tp1") -> tuple[dict[str, Any], str]:

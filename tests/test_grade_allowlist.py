@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graded import COMPOSE_2_26, POSIX
 from helpers import ROOT, wait_until
 from markdown_it import MarkdownIt
 from students import student_repo, write_lab
@@ -22,13 +23,8 @@ from kit.grading import allowlist, compose_reads, inside, safety
 from kit.replay import Replay
 from kit.statement import Command
 
-# Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine.
-COMPOSE_2_26 = Path(
-    "/opt/docker-sandbox/engine-26/root/usr/libexec/docker/cli-plugins/docker-compose"
-)
 COMPOSES = [safety.COMPOSE] + ([(str(COMPOSE_2_26),)] if COMPOSE_2_26.is_file() else [])
 PROJECT = "tp1-grade-allowlist"
-POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
 
 # Every setting the allowlist accepts, as a student of this lab may write it.
 EVERYTHING = """version: "3.8"

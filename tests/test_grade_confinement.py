@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 from engine_events import EngineEvents
-from graded import grade, speaking
+from graded import COMPOSE_2_26, POSIX, grade, speaking
 from helpers import docker
 from students import REPORT, student_repo
 
 from kit.grading import allowlist, judge, safety, source, student_report, verdict
 
 OUTSIDE = "LEAKED=the host's file was read\n"  # what a file outside the repository holds
-POSIX = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
 
 
 @dataclass(frozen=True)
@@ -357,7 +356,7 @@ CASES = [
 ]
 
 
-def graded(args: list[str], tmp_path: Path) -> tuple[int, dict, str, EngineEvents]:
+def graded_hostile(args: list[str], tmp_path: Path) -> tuple[int, dict, str, EngineEvents]:
     """`invoke grade ARGS --json`: its exit code, JSON and output, and the engine's
     events while it ran."""
     with EngineEvents() as seen:
@@ -371,7 +370,7 @@ def test_a_setting_that_reaches_the_host_is_refused_and_nothing_is_created(
     engine: None, tmp_path: Path, hostile: Hostile
 ) -> None:
     repo = hostile.write(tmp_path)
-    code, report, output, seen = graded([str(repo)], tmp_path)
+    code, report, output, seen = graded_hostile([str(repo)], tmp_path)
     assert code == 3, output
     said = report["unsafe"]
     assert any(all(words in why for words in hostile.expect) for why in said), said
@@ -382,10 +381,15 @@ def test_a_setting_that_reaches_the_host_is_refused_and_nothing_is_created(
     assert made == [], f"the engine saw the refused grading make: {made}"
 
 
-# Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine.
-COMPOSE_2_26 = Path(
-    "/opt/docker-sandbox/engine-26/root/usr/libexec/docker/cli-plugins/docker-compose"
-)
+def refusals(copy: Path, compose: tuple[str, ...] = safety.COMPOSE) -> list[str]:
+    """What the grader refuses in copy, in its order, in the language in use, as the
+    given Compose resolves the file (its `config` needs no engine)."""
+    project = "tp1-grade-00000000"
+    env = safety.clean_environment(dict(os.environ), COMPOSE_PROJECT_NAME=project)
+    with pytest.raises(safety.Unsafe) as refused:
+        safety.statement_build(copy, copy, project)
+        safety.judged(copy, copy / "docker-compose.yml", copy, env, project, compose)
+    return refused.value.offences
 
 
 @pytest.mark.skipif(not COMPOSE_2_26.is_file(), reason="no Compose 2.26 on this machine")
@@ -393,17 +397,11 @@ COMPOSE_2_26 = Path(
 def test_compose_2_26_resolves_no_case_into_something_accepted(
     tmp_path: Path, hostile: Hostile
 ) -> None:
-    """The same judgement of each case as Debian 13's Compose resolves it (its `config`
-    needs no engine): refused with the same words."""
+    """The same judgement of each case as Debian 13's Compose resolves it: refused with
+    the same words."""
     repo = hostile.write(tmp_path)
     copy = source.fetch(str(repo), tmp_path / "scratch").copy
-    env = safety.clean_environment(dict(os.environ), COMPOSE_PROJECT_NAME="tp1-grade-00000000")
-    compose = (str(COMPOSE_2_26),)
-    project = "tp1-grade-00000000"
-    with pytest.raises(safety.Unsafe) as refused:  # what the grader judges, in its order
-        safety.statement_build(copy, copy, project)
-        safety.judged(copy, copy / "docker-compose.yml", copy, env, project, compose)
-    said = refused.value.offences
+    said = refusals(copy, (str(COMPOSE_2_26),))
     assert any(all(words in why for words in hostile.expect) for why in said), said
 
 
@@ -419,15 +417,6 @@ ENGLISH = (
 def as_written(line: str) -> set[str]:
     """The keys, values and paths of a refusal: its words with a `.`, `/`, `_` or `$`."""
     return {word.rstrip(":;,") for word in re.findall(r"\S*[./_$]\S*", line)}
-
-
-def refusals(copy: Path) -> list[str]:
-    """What the grader refuses in copy, in its order, in the language in use."""
-    env = safety.clean_environment(dict(os.environ), COMPOSE_PROJECT_NAME="tp1-grade-00000000")
-    with pytest.raises(safety.Unsafe) as refused:
-        safety.statement_build(copy, copy, "tp1-grade-00000000")
-        safety.judged(copy, copy / "docker-compose.yml", copy, env, "tp1-grade-00000000")
-    return [why.replace(str(copy), "COPY") for why in refused.value.offences]
 
 
 @pytest.mark.parametrize("hostile", CASES, ids=[case.case for case in CASES])

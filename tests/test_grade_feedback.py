@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from engine_events import EngineEvents
-from graded import by_step, grade, graded, reporter_reads, speaking
+from graded import by_step, first_fails, grade, graded, reporter_reads, speaking
 from helpers import invoke
 from students import REPORT, git, student_repo
 
@@ -72,11 +72,8 @@ def test_an_api_that_cannot_start_fails_its_compose_steps_with_that_cause(
     assert code == 1, output
     assert not [c for c in report["checks"] if c["outcome"] == "unavailable"], output
     assert "cannot be pulled" not in output
-    for step in ("4.1", "5.3", "6.0", "7.0"):
-        first = by_step(report)[step][0]
-        assert first["outcome"] == "failed", first
-        assert 'exec: "uvicorn": executable file not found' in first["detail"], first
-        assert "uvicorn too, not only fastapi" in first["detail"], first
+    cause = 'exec: "uvicorn": executable file not found'
+    first_fails(report, ("4.1", "5.3", "6.0", "7.0"), cause, "uvicorn too, not only fastapi")
 
 
 def test_a_dockerfile_named_in_another_case_is_named_with_its_fix(
@@ -88,11 +85,8 @@ def test_a_dockerfile_named_in_another_case_is_named_with_its_fix(
     repo = student_repo(tmp_path / "oscar", dockerfile="DockerFile", report_text=plain)
     code, report, output = graded(repo, tmp_path)
     assert code == 1, output
-    for step in ("3.3", "5.1", "5.3"):
-        first = by_step(report)[step][0]
-        assert first["outcome"] == "failed", first
-        assert "api/DockerFile is not api/Dockerfile: on Linux" in first["detail"], first
-        assert "git mv api/DockerFile api/Dockerfile" in first["detail"], first
+    cause = "api/DockerFile is not api/Dockerfile: on Linux"
+    first_fails(report, ("3.3", "5.1", "5.3"), cause, "git mv api/DockerFile api/Dockerfile")
     (step_8,) = by_step(report)["8"]
     assert step_8["ok"] and "titled in plain text" in step_8["detail"], step_8
 

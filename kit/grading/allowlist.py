@@ -147,42 +147,40 @@ def env_file(value: Any, scope: Scope, where: str) -> list[str]:
 
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock", "//./pipe/docker_engine")
 
+# Each kind of mount accepted, and its own keys beside `type`, `target` and `read_only`.
+MOUNTS: dict[str, dict[str, Judge]] = {
+    "volume": {
+        "source": named("volumes"),
+        "consistency": anything,
+        "volume": fields(nocopy=anything),
+    },
+    "bind": {
+        "source": path_inside(regular=False),
+        "consistency": anything,
+        "bind": fields(create_host_path=anything, selinux=one_of("z", "Z")),
+    },
+    "tmpfs": {"tmpfs": fields(size=anything, mode=anything)},
+}
+
 
 def mount(value: Any, scope: Scope, where: str) -> list[str]:
     """A named volume of the project, an anonymous one, a tmpfs, or a bind of a path
     inside the repository."""
     kind = value.get("type") if isinstance(value, dict) else None
     source = value.get("source") if isinstance(value, dict) else None
-    if kind == "volume":
-        judge = fields(
-            type=anything,
-            source=named("volumes"),
-            target=anything,
-            read_only=anything,
-            consistency=anything,
-            volume=fields(nocopy=anything),
-        )
-    elif kind == "bind" and source in DOCKER_SOCKETS:
+    if kind == "bind" and source in DOCKER_SOCKETS:
         return [said(where, said(source, by_hand(_("the Docker socket"))))]
-    elif kind == "bind":
-        judge = fields(
-            type=anything,
-            source=path_inside(regular=False),
-            target=anything,
-            read_only=anything,
-            consistency=anything,
-            bind=fields(create_host_path=anything, selinux=one_of("z", "Z")),
-        )
-    elif kind == "tmpfs":
-        judge = fields(
-            type=anything,
-            target=anything,
-            read_only=anything,
-            tmpfs=fields(size=anything, mode=anything),
-        )
-    else:
+    if kind not in MOUNTS:
         return [said(where, said(_("a {kind} mount").format(kind=kind), not_needed()))]
+    judge = fields(type=anything, target=anything, read_only=anything, **MOUNTS[kind])
     return judge(value, scope, where)
+
+
+def granted(kind: str) -> Judge:
+    """The file's own secrets or configs, given to a build or a container."""
+    return each(
+        fields(source=named(kind), target=anything, uid=anything, gid=anything, mode=anything)
+    )
 
 
 def dockerfiles(named: str) -> list[str]:
@@ -218,9 +216,7 @@ BUILD: dict[str, Judge] = {
     "pull": anything,
     "network": one_of("default", "none"),
     "additional_contexts": each(path_inside(regular=False)),
-    "secrets": each(
-        fields(source=named("secrets"), target=anything, uid=anything, gid=anything, mode=anything)
-    ),
+    "secrets": granted("secrets"),
 }
 
 # Docker's default capabilities: adding one back after `cap_drop: [ALL]` gives the
@@ -318,12 +314,8 @@ SERVICE: dict[str, Judge] = {
         lambda link, scope, where: named("services")(str(link).split(":")[0], scope, where)
     ),
     "volumes": each(mount),
-    "secrets": each(
-        fields(source=named("secrets"), target=anything, uid=anything, gid=anything, mode=anything)
-    ),
-    "configs": each(
-        fields(source=named("configs"), target=anything, uid=anything, gid=anything, mode=anything)
-    ),
+    "secrets": granted("secrets"),
+    "configs": granted("configs"),
     "logging": fields(
         driver=one_of(*LOG_DRIVERS), options=fields(**dict.fromkeys(LOG_OPTIONS, anything))
     ),
