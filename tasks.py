@@ -247,7 +247,7 @@ def grade_class(
     class_list: str,
     summary: str = "grades.md",
     json_dir: str = "",
-    jobs: int = 1,
+    jobs: str = "1",
     ref: str | None = None,
     before: str | None = None,
     lang: str | None = None,
@@ -262,7 +262,7 @@ def grade_class(
     """
     from kit.grading import cli
 
-    cli.grade_class(class_list, lang, summary, json_dir, jobs=jobs, ref=ref, before=before)
+    cli.grade_class(class_list, lang, summary, json_dir, jobs, ref=ref, before=before)
 
 
 # ---- Kit maintenance: the model report, the benchmarks, the tests, the lint gates. -----

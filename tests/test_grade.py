@@ -301,14 +301,39 @@ def test_ctrl_c_removes_all_the_grading_made(public_images: None, tmp_path: Path
 
 
 def test_unusable_paths_are_one_line_and_exit_2(engine: None, tmp_path: Path) -> None:
-    for args in ([str(tmp_path / "nowhere")], [str(tmp_path), "--ref", "v9"]):
+    """Git's own cause for a clone that fails, not its last line of advice."""
+    for args, said in (
+        ([str(tmp_path / "nowhere")], "no such folder, and not a Git URL."),
+        ([str(tmp_path), "--ref", "v9"], "does not appear to be a git repository"),
+    ):
         result = grade(*args)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and said in result.stderr, result.stderr
     missing = invoke("grade-class", str(tmp_path / "no-such-list.txt"))
     assert missing.returncode == 2 and "no such file" in missing.stderr, missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_wrong_words_and_no_engine_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Before any grading, no engine needed: `--help` after the task (Invoke takes it
+    for the repository), a --jobs that is not a number, and an engine that does not
+    answer (exit 2, never 1: exit 1 says that a check failed)."""
+    class_list = tmp_path / "classe.txt"
+    class_list.write_text(f"{tmp_path}\n", encoding="utf-8")
+    no_engine = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
+    for result, said in (
+        (grade("--help"), "--help: not a repository; for this task's options: invoke --help grade"),
+        (
+            invoke("grade-class", str(class_list), "--jobs", "all", "--lang", "en"),
+            "--jobs all: give",
+        ),
+        (invoke("grade", str(tmp_path), env=no_engine), "The Docker engine is not reachable"),
+        (invoke("grade-class", str(class_list), env=no_engine), "Docker engine is not reachable"),
+    ):
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert said in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_the_kit_graded_by_itself_passes_every_check(public_images: None, tmp_path: Path) -> None:

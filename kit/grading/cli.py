@@ -24,16 +24,42 @@ def language(lang: str | None) -> None:
         raise Exit(str(error), run.UNUSABLE) from None
 
 
+def named(argument: str, task: str) -> None:
+    """A repository or a class list, not an option: Invoke takes `invoke grade --help`'s
+    --help for the repository (one line and exit 2, saying where the help is)."""
+    if argument.startswith("-"):
+        said = _("{argument}: not a repository; for this task's options: invoke --help {task}")
+        raise Exit(said.format(argument=argument, task=task), run.UNUSABLE)
+
+
+def engine() -> None:
+    """The Docker engine answers; else its line and exit 2, as for anything that cannot
+    be graded here (exit 1 says that a check failed)."""
+    try:
+        docker.require_engine()
+    except Exit as error:
+        raise Exit(error.message, run.UNUSABLE) from None
+
+
+def jobs(value: str) -> int:
+    """--jobs as a number of repositories graded at once; one line and exit 2 otherwise."""
+    if not value.isdigit() or int(value) < 1:
+        said = _("--jobs {value}: give a whole number of repositories, 1 or more.")
+        raise Exit(said.format(value=value), run.UNUSABLE)
+    return int(value)
+
+
 def grade(repo: str, lang: str | None, outputs: dict[str, str | None], **state: str | None) -> None:
     """Grade one repository at state (ref, before, root), print its checklist and its
     score, write outputs (json, classroom, the latter with weights); Exit with its code."""
     json, classroom_file, weights = (outputs.get(k) for k in ("json", "classroom", "weights"))
     language(lang)
+    named(repo, "grade")
     try:
         points = classroom.weights(Path(weights) if weights else None)
     except ValueError as error:
         raise Exit(str(error), run.UNUSABLE) from None
-    docker.require_engine()
+    engine()
     code, result = run.one(repo, **state)
     if json:
         run.write(result, Path(json))
@@ -65,15 +91,19 @@ def grade(repo: str, lang: str | None, outputs: dict[str, str | None], **state: 
     print(f"{score}.")
 
 
-def grade_class(class_list: str, lang: str | None, summary: str, json_dir: str, **how: Any) -> None:
-    """Grade a class list into one table (and its chart beside it); how: jobs, and the
-    state graded (ref or before)."""
+def grade_class(
+    class_list: str, lang: str | None, summary: str, json_dir: str, at_once: str, **state: Any
+) -> None:
+    """Grade a class list into one table (and its chart beside it), at_once repositories
+    at a time (--jobs), each at state (ref or before)."""
     language(lang)
+    named(class_list, "grade-class")
+    count = jobs(at_once)
     if not Path(class_list).is_file():
         said = _("{path}: no such file (one repository, URL or JSON per line).")
         raise Exit(said.format(path=class_list), run.UNUSABLE)
-    docker.require_engine()
+    engine()
     folder = Path(json_dir) if json_dir else None
-    results = run.klass(Path(class_list), Path(summary), folder, **how)
+    results = run.klass(Path(class_list), Path(summary), folder, jobs=count, **state)
     said = _("{count} repositories graded: {summary} (chart: {chart})")
     print(said.format(count=len(results), summary=summary, chart=Path(summary).with_suffix(".svg")))

@@ -57,6 +57,13 @@ def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         raise Unusable(_("git is not installed: install Git to grade a repository.")) from None
 
 
+def cause(failed: subprocess.CompletedProcess[str]) -> str:
+    """Git's own cause of a failure: its first `fatal:` or `error:` line (the last lines
+    of a failed clone are advice, "and the repository exists."), else its last line."""
+    lines = [line.strip() for line in (failed.stderr or failed.stdout).splitlines()]
+    return next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), last_line(failed))
+
+
 def fetch(
     origin: str,
     scratch: Path,
@@ -103,7 +110,7 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> dict[
     result = git(*words, url, str(copy))
     if result.returncode != 0:
         said = _("git clone {origin} failed: {line}")
-        raise Unusable(said.format(origin=origin, line=last_line(result)))
+        raise Unusable(said.format(origin=origin, line=cause(result)))
     if before:
         found = git("rev-list", "-1", f"--before={before}", "HEAD", cwd=copy).stdout.strip()
         if not found:
@@ -125,7 +132,7 @@ def clone(origin: str, copy: Path, ref: str | None, before: str | None) -> dict[
     checkout = git("checkout", "--quiet", "--detach", commit, cwd=copy)
     if checkout.returncode != 0:
         said = _("{origin}: commit {commit} cannot be checked out: {line}")
-        raise Unusable(said.format(origin=origin, commit=commit[:12], line=last_line(checkout)))
+        raise Unusable(said.format(origin=origin, commit=commit[:12], line=cause(checkout)))
     return {"commit": commit, "filter": "blob:none", "bytes": objects_size(copy)}
 
 
