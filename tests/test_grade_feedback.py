@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from engine_events import EngineEvents
 from graded import by_step, first_fails, grade, graded, reporter_reads, speaking
-from helpers import invoke
+from helpers import ROOT, invoke
 from students import REPORT, git, student_repo
 
 from kit.grading import classroom, messages, source, student_report
@@ -128,15 +128,23 @@ def test_an_env_file_kept_out_of_git_is_replaced_by_its_example(
 
 def test_a_refusal_in_french_names_each_setting_as_written(engine: None, tmp_path: Path) -> None:
     """`invoke grade REPO --lang fr` on a file that reaches the host: refused (exit 3),
-    each setting named as the student wrote it, why in French; nothing is created."""
-    extra = "    cap_add: [SYS_ADMIN]\n    volumes:\n      - /etc:/host-etc\n"
-    repo = student_repo(tmp_path / "mallory", db_extra=extra)
+    each setting named as the student wrote it, why in French; nothing is created. The
+    teachers' page shows these lines, and the English ones, as they are printed."""
+    repo = student_repo(
+        tmp_path / "mallory",
+        db_extra="    volumes:\n      - /etc:/host-etc\n      - hostroot:/host\n",
+        api_extra="    cap_add: [SYS_ADMIN]\n",
+        top_extra="volumes:\n  hostroot:\n    driver_opts: {type: none, o: bind, device: /}\n",
+    )
     with EngineEvents() as seen:
         result = grade(str(repo), "--lang", "fr", "--json", str(tmp_path / "grade.json"))
-    assert result.returncode == 3, result.stdout + result.stderr
+        english = grade(str(repo), "--lang", "en")
+    assert (result.returncode, english.returncode) == (3, 3), result.stdout + result.stderr
     said = [
-        "refusé : service db : cap_add : SYS_ADMIN : au-delà des capabilities que Docker donne "
-        "par défaut ; à noter à la main",
+        "refusé : niveau supérieur : volumes.hostroot.driver_opts : un réglage dont une stack "
+        "du TP1 n'a pas besoin ; à noter à la main",
+        "refusé : service api : cap_add : SYS_ADMIN : au-delà des capabilities que Docker "
+        "donne par défaut ; à noter à la main",
         "refusé : service db : volumes.source : /etc : hors du dépôt",
     ]
     assert result.stdout.startswith(f"Correction de {repo} au commit "), result.stdout
@@ -148,6 +156,9 @@ def test_a_refusal_in_french_names_each_setting_as_written(engine: None, tmp_pat
     report = json.loads((tmp_path / "grade.json").read_text(encoding="utf-8"))
     assert [f"refusé : {why}" for why in report["unsafe"]] == said, report
     assert seen.gradings() == set(), "the refused grading made something on the engine"
+    page = (ROOT / "docs" / "grading.md").read_text(encoding="utf-8").splitlines()
+    for line in said + english.stdout.splitlines()[1:]:
+        assert line in page, line
 
 
 def test_a_repository_that_cannot_be_graded_is_one_french_line(

@@ -1,8 +1,9 @@
 """`invoke grade`, one repository or a class: what the task calls, and its exit codes.
 
-0: every check passed (a class: every repository was graded); 1: some check failed;
-2: the path or URL cannot be graded; 3: refused as unsafe (nothing was run); 4: no
-check failed, but some could not be checked here (never a full pass).
+0: every check passed (a class: its table was written, each row saying how its
+repository fared); 1: some check failed; 2: nothing could be graded (cli.py: an option's
+value, no engine); 3: refused as unsafe (nothing was run); 4: no check failed, but some
+could not be checked here (never a full pass).
 """
 
 from __future__ import annotations
