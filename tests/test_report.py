@@ -4,7 +4,7 @@ The committed captures and a fresh run of `invoke report` (on the real engine) a
 held to the same checks (`check_captures`): each command is the statement's own, as
 typed, the first build runs `pip install`, psql shows its prompt and both queries,
 the break of 7.4 shows in `docker compose ps -a`, the anonymous volume of part 5's
-database stays after `down`, `down -v` typed after `down` removes none, the prunes
+database stays after `down`, `down -v` on the running stack removes its own, the prunes
 are the statement's (or, on a busy engine, said to be replaced). The report itself: the
 statement's headings, the five pictures it asks for, the model answer's files as they
 are in corrige/, its blocks of terminal output as the captures hold them, the kit's
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, docker, invoke
+from invoke import Exit
 
 from kit import corrige, excerpts, report, statement
 
@@ -203,6 +204,18 @@ def test_the_output_on_the_page_is_copied_from_the_captures() -> None:
         assert "<!-- sortie : " in answered[step], step
 
 
+def test_a_marker_naming_no_capture_is_one_line(tmp_path: Path) -> None:
+    """The captures are written; copying into the report stops at a marker naming none."""
+    page = tmp_path / "rapport.md"
+    marker = "<!-- sortie : 6-4-docker-compose-down -->"
+    page.write_text(f"{marker}\n```console\n```\n", encoding="utf-8")
+    with pytest.raises(Exit) as stopped:
+        report.run.copy_outputs(page, tmp_path)
+    said = str(stopped.value.message)
+    assert stopped.value.code == 1 and "\n" not in said, said
+    assert "6-4-docker-compose-down" in said and str(page) in said, said
+
+
 def test_the_committed_captures_show_the_statements_prunes_and_volumes() -> None:
     """The report says the prunes ran as written, and what `down -v` removed."""
     index = (CAPTURES / "index.md").read_text(encoding="utf-8")
@@ -211,10 +224,10 @@ def test_the_committed_captures_show_the_statements_prunes_and_volumes() -> None
         (prune,) = captured(CAPTURES, slug)
         assert typed_line(prune) == slug[4:].replace("-", " ") and "[y/N] y" in prune, prune
     # Part 5's database volume, left by its `down`; at 6.4 this one's too, and `down -v`
-    # typed after `down` removes neither.
+    # on the running stack removes this one only.
     (left,) = (volume_names(c) for c in captured(CAPTURES, "5-5-docker-volume-ls"))
     before, after = (volume_names(c) for c in captured(CAPTURES, "6-4-docker-volume-ls"))
-    assert len(left) == 1 and len(before) == 2 and left < before == after, (left, before, after)
+    assert len(left) == 1 and len(before) == 2 and left == after < before, (left, before, after)
 
 
 def image_written(build: str) -> str:
@@ -333,18 +346,16 @@ def check_captures(folder: Path) -> None:
     broken_build, repaired_build = captured(folder, "7-4-docker-build-t-simple-api")
     assert typed_line(repaired_build) == statement.BUILD and repaired_build.startswith("api/ $")
     assert image_written(repaired_build) == image_written(built) != image_written(broken_build)
-    # 5.5: `down` leaves the database's anonymous volume. 6.4, as the statement writes it:
-    # `down`, then `down -v`, which finds no container, so no anonymous volume, to remove.
+    # 5.5: `down` leaves the database's anonymous volume. 6.4: `down -v` on the running
+    # stack removes this database's volume (not part 5's, whose container is gone).
     (left,) = (volume_names(c) for c in captured(folder, "5-5-docker-volume-ls"))
     before, after = (volume_names(c) for c in captured(folder, "6-4-docker-volume-ls"))
-    assert left and left < before == after, (left, before, after)
+    assert left and left == after < before, (left, before, after)
     order = [p.name[3:-4] for p in sorted(folder.glob("[0-9][0-9]-6-4-*.txt"))]
-    assert order == ["6-4-docker-volume-ls", "6-4-docker-compose-down",
-                     "6-4-docker-compose-down-v", "6-4-docker-volume-ls"], order  # fmt: skip
-    (down,) = captured(folder, "6-4-docker-compose-down")
+    assert order == ["6-4-docker-volume-ls", "6-4-docker-compose-down-v",
+                     "6-4-docker-volume-ls"], order  # fmt: skip
     (down_v,) = captured(folder, "6-4-docker-compose-down-v")
-    assert re.search(r"Container tp1-report-db-1 +Removed", down), down
-    assert "Removed" not in down_v, down_v
+    assert re.search(r"Container tp1-report-db-1 +Removed", down_v), down_v
     # 1.1: the engine and Compose the captures come from.
     (engine,) = captured(folder, "1-1-docker-version")
     (compose,) = captured(folder, "1-1-docker-compose-version")

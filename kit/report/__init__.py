@@ -15,9 +15,9 @@ the run.
 
 Beyond the statement's commands, and said so in the report: at 1.1 `docker version` and
 `docker compose version` (which engine the captures come from); `docker volume ls` after
-part 5's `down` (the anonymous volume of postgres stays), and at 6.4 before `down` and
-after `down -v`, typed one after the other as the statement writes them (after `down`,
-`down -v` finds no container, so no anonymous volume to remove); at 3.3 a comment added to
+part 5's `down` (the anonymous volume of postgres stays), and at 6.4 before and after
+`down -v`. Of 6.4's two commands, `down` or `down -v`, the report types `down -v` on the
+running stack (`down` was typed at 5.5): its volume goes, part 5's stays; at 3.3 a comment added to
 app.py, a rebuild, the comment removed and a rebuild (the build cache at work); at 7.4,
 after the break and its logs, `docker compose ps`, `docker compose ps -a` and `curl`,
 and the repair typed as the break was: app.py restored, `docker build -t simple-api .`

@@ -1,5 +1,6 @@
 """Parts 5 and 6: the stack up and down with Compose, psql in the database's container,
-and `docker volume ls` around each `down` (the database's anonymous volume stays)."""
+and `docker volume ls` after `down` (the database's anonymous volume stays) and around
+`down -v` (this database's volume goes)."""
 
 from __future__ import annotations
 
@@ -36,14 +37,13 @@ def part_6(run: Run) -> None:
     run.typed(psql, "psql, avec les requêtes de l'étape 6.2",
               inputs=(*psql.input.splitlines(), "\\q"))  # fmt: skip
     run.remember_volumes(PROJECT)
-    # The statement's two commands of 6.4, one after the other as it writes them, with
-    # the volumes listed before and after: the anonymous volumes of both databases (part
-    # 5's, left by its `down`, and this one's) stay, since after `down`, `down -v` finds
-    # no container whose anonymous volume it would remove.
-    down, down_volumes = commands("6.4")
-    list_volumes(run, "6.4", "Les volumes avant docker compose down")
-    run.typed(down, "Arrêter la stack")
-    run.typed(down_volumes, "down -v après down : plus de conteneur, donc aucun volume")
+    # 6.4 offers `down`, or `down -v` to remove the volumes too. `down` was typed at 5.5
+    # (its `docker volume ls` shows the database's anonymous volume left); here `down -v`
+    # is typed on the running stack, between two lists: this database's volume goes,
+    # part 5's, whose container is gone, stays.
+    _, down_volumes = commands("6.4")
+    list_volumes(run, "6.4", "Les volumes avant docker compose down -v")
+    run.typed(down_volumes, "Arrêter la stack et supprimer ses volumes")
     list_volumes(run, "6.4", "Les volumes après docker compose down -v")
 
 

@@ -91,7 +91,7 @@ def write_index(run: Run) -> None:
         "Écrites par `invoke report` : chaque commande tapée dans un terminal, comme "
         "l'énoncé l'écrit (les deux `prune` de l'étape 7.5 : voir « Environnement ») ; "
         "une modification de fichier est montrée par les lignes qu'elle change. "
-        "« PL » : « Pour aller plus loin », sur les fichiers du kit. Jamais retouchées "
+        f"« {FURTHER} » : « Pour aller plus loin », sur les fichiers du kit. Jamais retouchées "
         "à la main.\n\n## Environnement\n\n"
         + "\n".join(environment_lines(run))
         + "\n\n## Étapes\n\n| étape | ce que montre la capture | commande | code | durée "

@@ -65,8 +65,20 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
             standins.remove(run.stand_ins)
     write_index(run)
     if folder.resolve() == CAPTURES.resolve():
-        excerpts.refresh(REPORT, folder)
+        copy_outputs(REPORT, folder)
     return run.captures
+
+
+def copy_outputs(report: Path, folder: Path) -> None:
+    """The report's blocks of output copied from the captures; a marker naming a capture
+    the run did not write is one line (the captures themselves are written)."""
+    try:
+        excerpts.refresh(report, folder)
+    except excerpts.MissingCapture as missing:
+        raise Exit(
+            f"report: {missing}, named by a marker of {report}: point it at a capture of this run",
+            code=1,
+        ) from None
 
 
 def clean_up(run: Run, before: str) -> None:
