@@ -14,6 +14,9 @@ from kit.standins import stand_in_under
 
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "postgres:16")
 
+# KIT_NO_SKIP=1, set by .ci/run: a skip is a failure there.
+pytest_plugins = ["no_skip"]
+
 
 @pytest.fixture(scope="session")
 def engine() -> None:

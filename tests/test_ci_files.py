@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -32,6 +33,58 @@ def test_readme_commands() -> None:
 def test_ci_run_calls_the_readme_test_command_exactly() -> None:
     lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert TEST_COMMAND in lines
+
+
+SKIPPING = """import pytest
+
+
+def test_skipped_in_its_body() -> None:
+    pytest.skip("nothing to run here")
+
+
+@pytest.mark.skipif(True, reason="marked to skip")
+def test_skipped_by_its_mark() -> None:
+    pass
+
+
+def test_that_runs() -> None:
+    pass
+"""
+
+
+def test_ci_run_makes_every_skip_a_failure(tmp_path: Path) -> None:
+    """.ci/run sets KIT_NO_SKIP=1; tests/no_skip.py then fails a skipped test, with its
+    reason, whether it skips in its body or by a mark. Unset, a skip stays a skip."""
+    assert re.search(r"^export CI=.* KIT_NO_SKIP=1$", (ROOT / ".ci/run").read_text(), re.M)
+    (tmp_path / "test_skipping.py").write_text(SKIPPING, encoding="utf-8")
+
+    def pytest_with(value: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-rfs",
+                "-p",
+                "no_skip",
+                "-p",
+                "no:cacheprovider",
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "KIT_NO_SKIP": value, "PYTHONPATH": str(ROOT / "tests")},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    free = pytest_with("")
+    assert free.returncode == 0 and "1 passed, 2 skipped" in free.stdout, free.stdout
+    must = pytest_with("1")
+    # A skip in the body fails the test; a skip by its mark errs in its setup.
+    assert must.returncode == 1 and "1 failed, 1 passed, 1 error" in must.stdout, must.stdout
+    for reason in ("nothing to run here", "marked to skip"):
+        assert f"KIT_NO_SKIP=1 says every test must run here: Skipped: {reason}" in must.stdout
 
 
 def test_workflow_runs_lint_and_the_readme_test_command() -> None:
@@ -72,7 +125,9 @@ def test_docker_tests_skip_under_ci_only_where_the_runner_has_no_linux_engine() 
     """Under CI a Docker test that skips is a failure, except with KIT_ENGINE=none."""
     test = "tests/test_db_volume.py"
     for kit_engine, outcome in (("none", 0), ("", None)):
-        env = {**os.environ, "CI": "true", "KIT_ENGINE": kit_engine, "DOCKER_HOST": "unix:///nope"}
+        # As on the workflow's runners, which do not set KIT_NO_SKIP (.ci/run does).
+        env = {**os.environ, "CI": "true", "KIT_ENGINE": kit_engine, "KIT_NO_SKIP": ""}
+        env["DOCKER_HOST"] = "unix:///nope"
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
             cwd=ROOT,
