@@ -34,6 +34,12 @@ def query(*args: str) -> subprocess.CompletedProcess[str]:
         ) from None
 
 
+def image_id(name: str) -> str:
+    """The image's ID, or "" where the engine has no such image."""
+    result = query("image", "inspect", "-f", "{{.Id}}", name)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
 def last_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = (result.stderr or result.stdout).strip().splitlines()
     return lines[-1].strip() if lines else f"exit code {result.returncode}"

@@ -46,10 +46,8 @@ def added(image: str, base: str) -> list[str]:
 
 
 def summary(image: str, base: str) -> list[str]:
-    """Lines that let two people compare their builds: the image's id and its own layers."""
-    image_id = docker.query("image", "inspect", "-f", "{{.Id}}", image).stdout.strip()
-    lines = [f"image {image}: {image_id}", f"layers it adds to {base}:"]
-    return lines + [f"  {layer}" for layer in added(image, base)]
+    """Lines that let two people compare their builds: the layers the image adds."""
+    return [f"layers it adds to {base}:"] + [f"  {layer}" for layer in added(image, base)]
 
 
 def saved_layers(image: str, folder: Path, first: int = 0) -> list[dict[str, Member]]:

@@ -4,12 +4,11 @@ For the questions the kit asks (to docker, git) besides the commands it shows.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 from pathlib import Path
-
-from kit.replay import stop
 
 
 def run(
@@ -42,3 +41,12 @@ def run(
             process.communicate()
             raise
     return subprocess.CompletedProcess(words, process.returncode, out, err)
+
+
+def stop(process: subprocess.Popen[str], sig: int) -> None:
+    """Signal the process and its children (its group, on POSIX), as Ctrl-C does."""
+    with contextlib.suppress(ProcessLookupError):
+        if os.name != "nt":
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)

@@ -10,7 +10,6 @@ What it changes is in `Outcome.shown`, so that nothing differs silently.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shlex
@@ -20,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.quiet import stop
 from kit.statement import CONTAINER_PLACEHOLDER, Command, edited
 from kit.wait import poll
 
@@ -176,15 +176,6 @@ class Replay:
         reader.join(timeout=5)
         shown = f"{shlex.join(words)}   # read until Ctrl-C"
         return Outcome(command, shown, 0 if found or not command.expect else 1, "".join(lines))
-
-
-def stop(process: subprocess.Popen[str], sig: int) -> None:
-    """Signal the process and its children (its group, on POSIX), as Ctrl-C does."""
-    with contextlib.suppress(ProcessLookupError):
-        if os.name != "nt":
-            os.killpg(process.pid, sig)
-        else:
-            process.send_signal(sig)
 
 
 def environment(**values: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from invoke import Context
 
-from kit import dates, docker, image, layers, quiet
+from kit import dates, docker, image, layers
 from kit.settings import DEFAULT_IMAGES, ROOT, Settings
 from kit.shell import dry, sh, succeed
 
@@ -142,17 +141,9 @@ def changed_paths(status: str) -> tuple[str, ...]:
     return tuple(sorted(paths - {""}))
 
 
-def ask(*args: str) -> subprocess.CompletedProcess[str]:
-    """`docker ARGS`, quietly; a missing docker command is the kit's one line (kit/docker.py)."""
-    try:
-        return quiet.run(["docker", *args])
-    except FileNotFoundError:
-        return docker.query(*args)
-
-
 def find_way() -> Way:
     """Try the engine: the current builder first, then the docker-container builders it has."""
-    current = ask("buildx", "inspect")
+    current = docker.query("buildx", "inspect")
     if current.returncode != 0:
         return Way(False, why_not=NO_BUILDX)
     lines = current.stdout.splitlines()
@@ -172,7 +163,7 @@ def find_way() -> Way:
 def container_builders() -> list[str]:
     """The docker-container builders buildx knows, by name (none where it cannot list them:
     `buildx ls --format` came with buildx 0.13)."""
-    listed = ask("buildx", "ls", "--format", "json")
+    listed = docker.query("buildx", "ls", "--format", "json")
     names = []
     for line in listed.stdout.splitlines() if listed.returncode == 0 else []:
         try:
@@ -192,7 +183,7 @@ def try_rewrite(builder: str = "") -> str | None:
         (folder / "Dockerfile").write_text(PROBE_DOCKERFILE, encoding="utf-8")
         (folder / "stamp").write_text("dated today\n", encoding="utf-8")
         archive = folder / "probe.tar"
-        result = ask(
+        result = docker.query(
             "buildx",
             "build",
             *(["--builder", builder] if builder else []),
@@ -315,7 +306,7 @@ def summary(way: Way, commit: Commit | None, settings: Settings) -> list[str]:
             "compare with: the layers below, member by member, with `invoke build --check` "
             "(two clean builds of the last commit); this image ID is this build's only"
         )
-    return lines + layers.summary(tag, settings.python_image)[1:]
+    return lines + layers.summary(tag, settings.python_image)
 
 
 def base_images(settings: Settings) -> list[str]:
@@ -323,4 +314,4 @@ def base_images(settings: Settings) -> list[str]:
 
 
 def image_id(name: str) -> str:
-    return docker.query("image", "inspect", "-f", "{{.Id}}", name).stdout.strip() or "(none)"
+    return docker.image_id(name) or "(none)"

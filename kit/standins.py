@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 
+from kit.docker import image_id
 from kit.settings import DEFAULT_IMAGES
 
 # The public images the statement and its model answer (corrige/) name, and the
@@ -24,17 +25,6 @@ STAND_INS = {
     "alpine": "ALPINE_STANDIN",
     "hello-world": "HELLO_WORLD_STANDIN",
 }
-
-
-def image_id(name: str) -> str:
-    result = subprocess.run(
-        ["docker", "image", "inspect", "-f", "{{.Id}}", name],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def stand_in_under(local: str | None, *public: str) -> list[str]:
@@ -70,6 +60,6 @@ def stood_in(env: Mapping[str, str]) -> dict[str, str]:
     found = {}
     for name, variable in STAND_INS.items():
         local = env.get(variable)
-        if local and local != name and image_id(name) and image_id(name) == image_id(local):
+        if local and local != name and (public := image_id(name)) and public == image_id(local):
             found[name] = local
     return found

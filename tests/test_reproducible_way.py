@@ -187,7 +187,7 @@ def fake_docker(monkeypatch: pytest.MonkeyPatch, answers: dict[str, tuple[int, s
             write_probe(Path(dest.split("=")[2].split(",")[0]), mtime=0)
         return subprocess.CompletedProcess(["docker", *args], code, out, err)
 
-    monkeypatch.setattr(reproducible, "ask", ask)
+    monkeypatch.setattr(reproducible.docker, "query", ask)
     return asked
 
 

@@ -27,9 +27,10 @@ from helpers import docker, scratch_copy, unique_name
 
 from kit import docker as kit_docker
 from kit import statement
+from kit.docker import image_id
 from kit.replay import Outcome, Replay, environment
 from kit.settings import DEFAULT_IMAGES
-from kit.standins import image_id, remove, statement_images
+from kit.standins import remove, statement_images
 
 # What the statement's defaults must not inherit from a developer's shell or .env.
 LAB_VARIABLES = ("API_PORT", "DB_PORT", "API_IMAGE", "POSTGRES_USER", "POSTGRES_PASSWORD")

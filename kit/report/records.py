@@ -153,7 +153,7 @@ class Run:
         self.stood_in |= standins.stood_in(self.env)
 
     def built_now(self, image: str) -> None:
-        image_id = standins.image_id(image)
+        image_id = docker.image_id(image)
         if image_id:
             self.built.add(image_id)
             self.images_run.add(image_id)

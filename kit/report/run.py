@@ -39,7 +39,7 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
     for old in [*folder.glob("[0-9][0-9]-*.txt"), *folder.glob("[0-9][0-9]-*.svg")]:
         old.unlink()
     env = environment()
-    before = standins.image_id(statement.IMAGE)
+    before = docker.image_id(statement.IMAGE)
     with scratch() as (lab, kit_lab):
         run = Run(lab, env, folder, use_terminal)
         run.projects[PROJECT] = lab
@@ -48,11 +48,11 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
         run.stand_ins = standins.statement_images(env)
         run.stood_in = standins.stood_in(env)
         for public in ("hello-world", "alpine"):
-            run.images_run.add(standins.image_id(public))
+            run.images_run.add(docker.image_id(public))
         try:
             parts_1_and_2(run)
             for public in ("hello-world", "alpine"):  # pulled by the run, where there is a registry
-                run.images_run.add(standins.image_id(public))
+                run.images_run.add(docker.image_id(public))
             part_3(run)
             part_4(run)
             part_5(run)
@@ -98,10 +98,10 @@ def clean_up(run: Run, before: str) -> None:
         run.volumes.clear()
     if before:
         docker.query("tag", before, statement.IMAGE)
-    elif standins.image_id(statement.IMAGE) in run.built:
+    elif docker.image_id(statement.IMAGE) in run.built:
         docker.query("image", "rm", statement.IMAGE)
     for project in run.projects:
-        if standins.image_id(f"{project}-api") in run.built:
+        if docker.image_id(f"{project}-api") in run.built:
             docker.query("image", "rm", f"{project}-api")
     leftover = sorted(run.built - {before, ""})
     if leftover:
