@@ -18,6 +18,7 @@ from engine_events import EngineEvents, left_by_gradings
 from helpers import invoke
 
 from kit.grading import messages
+from kit.grading.classroom import steps as by_step  # the checks of a grading by step
 
 # Debian 13's docker-compose, where the sandbox's engine 26 was fetched on this machine
 # (`config` runs with no engine).
@@ -58,13 +59,6 @@ def assert_nothing_left(seen: EngineEvents) -> None:
     (anonymous ones included). The engine is shared: only theirs are judged."""
     left = left_by_gradings(seen)
     assert not left, f"the grader left: {left}"
-
-
-def by_step(report: dict) -> dict[str, list[dict]]:
-    steps: dict[str, list[dict]] = {}
-    for check in report["checks"]:
-        steps.setdefault(check["step"], []).append(check)
-    return steps
 
 
 def passed(report: dict, step: str) -> bool:

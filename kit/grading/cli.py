@@ -12,7 +12,7 @@ from typing import Any
 from invoke import Exit
 
 from kit import docker
-from kit.grading import classroom, messages, run
+from kit.grading import classroom, messages, run, verdict
 from kit.grading.messages import _
 
 
@@ -78,9 +78,9 @@ def grade(repo: str, lang: str | None, outputs: dict[str, str | None], **state: 
     if code == run.UNUSABLE:
         raise Exit(result["error"], code)
     score = _("{passed}/{total} checks passed").format(**result)
-    if unchecked := len(result["checks"]) - result["total"]:
+    if count := verdict.unchecked(result):
         score += _(" ({count} could not be checked here, not counted: grade them by hand)").format(
-            count=unchecked
+            count=count
         )
     if code == run.FAILED:
         raise Exit(

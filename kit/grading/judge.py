@@ -171,9 +171,10 @@ def layout(root: Path, repo: Path) -> Check:
     if missing == ["docker-compose.yml"] and other:
         detail = _("{found} instead of docker-compose.yml").format(found=other[0])
         return Check.of("5.1", DEVIATES, detail, "tree")
-    if missing == ["api/Dockerfile"] and misnamed(root) == "api/dockerfile":
+    odd = misnamed(root) if missing == ["api/Dockerfile"] else None
+    if odd == "api/dockerfile":
         return Check.of("5.1", DEVIATES, lower_case(), "tree")
-    if missing == ["api/Dockerfile"] and misnamed(root):
+    if odd:
         return Check.of("5.1", FAILED, no_dockerfile(root), "tree")
     if missing:
         detail = _("missing: {names} (part 5, step 1's tree, from the lab's root)")

@@ -17,6 +17,7 @@ from typing import Any
 
 from kit.grading import checks, safety, source, summary
 from kit.grading.messages import _
+from kit.grading.verdict import unchecked
 
 FAILED, UNUSABLE, UNSAFE, UNCHECKED = 1, 2, 3, 4
 
@@ -57,7 +58,7 @@ def code(result: dict[str, Any]) -> int:
     """The exit code of a grading's JSON."""
     if result["passed"] < result["total"]:
         return FAILED
-    return UNCHECKED if result["total"] < len(result["checks"]) else 0
+    return UNCHECKED if unchecked(result) else 0
 
 
 def write(result: dict[str, Any], path: Path) -> None:

@@ -12,7 +12,7 @@ from kit.chart import share_chart
 from kit.grading.classroom import outcome, steps
 from kit.grading.messages import _
 from kit.grading.refusals import said
-from kit.grading.verdict import DEVIATES, FAILED, PASSED, UNAVAILABLE
+from kit.grading.verdict import FAILED, PASSED, UNAVAILABLE, unchecked
 from kit.statement import title
 
 
@@ -24,8 +24,7 @@ def slug(origin: str) -> str:
 
 
 def failed_steps(result: dict[str, Any]) -> list[str]:
-    checks = result.get("checks", [])
-    return list(dict.fromkeys(c["step"] for c in checks if c["outcome"] in (FAILED, DEVIATES)))
+    return [step for step, checks in steps(result).items() if outcome(checks) == FAILED]
 
 
 def unchecked_steps(result: dict[str, Any]) -> list[str]:
@@ -35,9 +34,8 @@ def unchecked_steps(result: dict[str, Any]) -> list[str]:
 def score(result: dict[str, Any]) -> str:
     """passed/total, and how many checks could not be checked when some could not."""
     said = f"{result.get('passed', 0)}/{result.get('total', 0)}"
-    unchecked = len(result.get("checks", [])) - result.get("total", 0)
-    if unchecked:
-        said += _(", {count} not checkable").format(count=unchecked)
+    if count := unchecked(result):
+        said += _(", {count} not checkable").format(count=count)
     return said
 
 

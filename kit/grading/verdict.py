@@ -12,6 +12,11 @@ PASSED, FAILED, DEVIATES, UNAVAILABLE = "passed", "failed", "deviates", "unavail
 MARKS = {PASSED: "✔", FAILED: "✗", DEVIATES: "≠", UNAVAILABLE: "?"}
 
 
+def unchecked(result: dict[str, Any]) -> int:
+    """How many checks of a grading's JSON could not be checked here (not counted)."""
+    return len(result.get("checks", [])) - result.get("total", 0)
+
+
 @dataclass
 class Check:
     step: str
