@@ -56,7 +56,9 @@ def build(c: Context, check: bool = False) -> None:
     if check and dry(c):
         raise Exit("--check builds for real: run it without --dry.", 2)
     # api/ is the build context, as in the lab: the statement's own command, or buildx's.
-    build_check.check(c, settings) if check else reproducible.build(c, settings)
+    if check:
+        return build_check.check(c, settings)
+    reproducible.build(c, settings)
 
 
 @task(help={"port": "port on 127.0.0.1 to publish the API on (default: API_PORT, or 8000)"})
@@ -237,8 +239,8 @@ def grade(
     """
     from kit.grading import cli
 
-    outputs = {"json": json, "classroom": classroom, "weights": weights}
-    cli.grade(repo, lang, outputs, ref=ref, before=before, root=root)
+    cli.grade(repo, lang, json=json, classroom_file=classroom, weights=weights, ref=ref,
+              before=before, root=root)  # fmt: skip
 
 
 @task(positional=["class_list"], help=options.GRADE_CLASS)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +54,9 @@ def saved_layers(image: str, folder: Path, first: int = 0) -> list[dict[str, Mem
     from layer number `first` on (0: all)."""
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(archive), image], check=True)
+    result = docker.query("save", "-o", str(archive), image)
+    if result.returncode != 0:
+        raise Exit(f"docker save {image} failed: {docker.last_line(result)}", 1)
     with tarfile.open(archive) as saved:
         manifest = json.load(saved.extractfile("manifest.json"))
         return [members(saved.extractfile(name)) for name in manifest[0]["Layers"][first:]]

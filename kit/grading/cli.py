@@ -49,10 +49,17 @@ def jobs(value: str) -> int:
     return int(value)
 
 
-def grade(repo: str, lang: str | None, outputs: dict[str, str | None], **state: str | None) -> None:
+def grade(
+    repo: str,
+    lang: str | None,
+    *,
+    json: str | None,
+    classroom_file: str | None,
+    weights: str | None,
+    **state: str | None,
+) -> None:
     """Grade one repository at state (ref, before, root), print its checklist and its
-    score, write outputs (json, classroom, the latter with weights); Exit with its code."""
-    json, classroom_file, weights = (outputs.get(k) for k in ("json", "classroom", "weights"))
+    score, write json and classroom_file (the latter with weights); Exit with its code."""
     language(lang)
     named(repo, "grade")
     try:

@@ -117,7 +117,8 @@ def prune(run: Run) -> None:
         session = run.session(command.command)
         try:
             session.expect(r"\[y/N\]", 60)
-            others = would_remove() - ours
+            would = would_remove()
+            others = would - ours
             session.send("N\r" if others else "y\r")
             session.wait(120)
         except terminal.TerminalError as error:
@@ -132,7 +133,7 @@ def prune(run: Run) -> None:
                            f"report's objects: see {run.folder / capture.name}.txt", 1)  # fmt: skip
             continue
         run.reserved -= 1  # not kept: a person who answered N removes their own objects
-        mine = sorted(i.removeprefix("sha256:")[:12] for i in ours & would_remove())
+        mine = sorted(i.removeprefix("sha256:")[:12] for i in ours & would)
         if mine:
             run.typed(Command("7.5", f"{remove} {' '.join(mine)}"),
                       f"{title} (au lieu de {command.command})",

@@ -26,7 +26,7 @@ def further(run: Run, kit_lab: Path) -> None:
     for name in ("PYTHON_IMAGE", "UV_IMAGE", "POSTGRES_IMAGE"):
         env.pop(name, None)
     run.projects[KIT_PROJECT] = kit_lab
-    build = f"docker build -t {statement.IMAGE} ."
+    build = statement.BUILD
     run.ensure_images()
     first = run.session(build, "api", kit_lab, env)  # not shown: it fills the cache
     try:

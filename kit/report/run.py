@@ -45,8 +45,7 @@ def make_report(folder: Path, use_terminal: bool = terminal.PTY) -> list[Capture
         run.projects[PROJECT] = lab
         run.containers_before = set(docker.query("ps", "-aq", "--no-trunc").stdout.split())
         run.volumes_before = volumes()
-        run.stand_ins = standins.statement_images(env)
-        run.stood_in = standins.stood_in(env)
+        run.ensure_images()
         for public in ("hello-world", "alpine"):
             run.images_run.add(docker.image_id(public))
         try:
