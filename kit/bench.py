@@ -366,6 +366,20 @@ TARGETS: dict[str, tuple[str, Callable[[dict[str, float]], bool] | None]] = {
 HIGHER_IS_BETTER = {"/health requests per second"}
 
 
+def engine_version() -> str:
+    """The Docker engine's version, as a benchmark's record names it."""
+    return run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
+
+
+def machine() -> str:
+    """The machine a benchmark ran on, as its record names it."""
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.system()} {platform.release()} {platform.machine()}, "
+        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB"
+    )
+
+
 def spread(values: list[float]) -> str:
     median = statistics.median(values)
     whole = median >= 100 or all(float(v).is_integer() for v in values)
@@ -395,8 +409,7 @@ def write_markdown(naive: Side, ours: Side, plan: Plan, out: Path) -> None:
         rows.append("| " + " | ".join([*cells, ratio_text, target, verdict]) + " |")
     ratio_chart(ratios, HIGHER_IS_BETTER, out.parent / "bench-ratios.svg")
     base = load().python_image
-    engine = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    engine = engine_version()
     images = " ".join(
         f"{k}={os.environ[k]}"
         for k in ("PYTHON_IMAGE", "POSTGRES_IMAGE", "UV_IMAGE")
@@ -408,8 +421,7 @@ def write_markdown(naive: Side, ours: Side, plan: Plan, out: Path) -> None:
         f"```bash\n{(images + ' ') if images else ''}uv run invoke bench --runs {runs} "
         f"--load-seconds {load_seconds} --idle-seconds {plan.idle_seconds}\n```\n\n"
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
-        f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
-        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB\n"
+        f"- machine: {machine()}\n"
         f"- Docker engine {engine}; base image of both sides: `{base}`\n"
         f"- each figure: median of {runs} run(s) (min–max); load: wrk, 2 threads, "
         f"50 connections, {load_seconds} s on `/health`, access log on, as shipped; "

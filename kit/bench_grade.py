@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 from invoke import Exit
 
 from kit import corrige, docker, quiet, standins, statement
-from kit.bench import spread, timed
+from kit.bench import engine_version, machine, spread, timed
 from kit.http import get
 from kit.settings import DEFAULT_IMAGES, ROOT
 from kit.wait import poll
@@ -108,17 +107,13 @@ def benchmark_grading(runs: int, out: Path) -> None:
 
 
 def write(results: dict[str, list[float]], runs: int, out: Path) -> None:
-    engine = subprocess.run(
-        ["docker", "version", "--format", "{{.Server.Version}}"],
-        capture_output=True, text=True, encoding="utf-8", check=False,
-    ).stdout.strip()  # fmt: skip
+    engine = engine_version()
     rows = []
     for kind in ("cold", "warm"):
         hand = results[f"by hand, {kind} (s)"]
         grade = results[f"invoke grade, {kind} (s)"]
         ratio = statistics.median(grade) / statistics.median(hand)
         rows.append(f"| {kind} | {spread(hand)} | {spread(grade)} | {ratio:.2f}× |")
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     images = " ".join(f"{k}={os.environ[k]}" for k in ("PYTHON_IMAGE", "POSTGRES_IMAGE")
                       if k in os.environ)  # fmt: skip
     reproduce = f"{images} uv run invoke bench-grade --runs {runs}".strip()
@@ -127,8 +122,7 @@ def write(results: dict[str, list[float]], runs: int, out: Path) -> None:
         "Written by `invoke bench-grade` from one run; never edited by hand. Reproduce with:\n\n"
         f"```bash\n{reproduce}\n```\n\n"
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
-        f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
-        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB; Docker engine {engine}\n"
+        f"- machine: {machine()}; Docker engine {engine}\n"
         "- repository: the statement-shaped model answer (`corrige/`), base images, ports and "
         "API image as variables\n"
         "- by hand (the baseline): its `docker build` in `api/`, `docker compose up -d "

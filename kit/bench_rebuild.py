@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 from kit import corrige, dates, docker, reproducible
-from kit.bench import run, spread, timed
+from kit.bench import engine_version, machine, run, spread, timed
 from kit.breakage import copy_build_context
 from kit.settings import load
 
@@ -107,14 +106,13 @@ def benchmark_rebuilds(runs: int, out: Path) -> None:
 
 def engine_name() -> str:
     """The engine's version and image store, as the section's title."""
-    version = run(["docker", "version", "--format", "{{.Server.Version}}"]).stdout.strip()
+    version = engine_version()
     status = run(["docker", "info", "--format", "{{json .DriverStatus}}"]).stdout
     store = "containerd image store" if "io.containerd.snapshotter" in status else "classic store"
     return f"Docker engine {version}, {store}"
 
 
 def section(engine: str, results: dict, way: reproducible.Way, runs: int) -> str:
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     how = (
         f"reproducible export ({way.driver} driver: "
         + ("OCI archive, then `docker load`)" if way.driver == "docker" else "buildx loads it)")
@@ -134,8 +132,7 @@ def section(engine: str, results: dict, way: reproducible.Way, runs: int) -> str
     return (
         f"## {engine}\n\n"
         f"- date (UTC): {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}\n"
-        f"- machine: {platform.system()} {platform.release()} {platform.machine()}, "
-        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB; base image `{load().python_image}`\n"
+        f"- machine: {machine()}; base image `{load().python_image}`\n"
         f"- each figure: median of {runs} run(s) (min–max); an edit appends a comment line to "
         "app.py; the ratio of the second row is to the naive edit-rebuild too\n"
         f"- a committed edit, on this engine, is built by {how}\n\n"
