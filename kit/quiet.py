@@ -34,13 +34,22 @@ def run(
         errors="replace",
         start_new_session=posix and timeout is not None,
     ) as process:
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):
-            stop(process, signal.SIGKILL if posix else signal.SIGTERM)
-            process.communicate()
-            raise
+        out, err = communicate(process, timeout=timeout)
     return subprocess.CompletedProcess(words, process.returncode, out, err)
+
+
+def communicate(
+    process: subprocess.Popen, typed: bytes | str | None = None, timeout: float | None = None
+) -> tuple:
+    """process.communicate(typed); on a timeout or Ctrl-C, the process and its children
+    are ended first (a program started in a session of its own no longer gets the
+    terminal's Ctrl-C), then the exception goes on."""
+    try:
+        return process.communicate(typed, timeout=timeout)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        stop(process, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
+        process.communicate()
+        raise
 
 
 def stop(process: subprocess.Popen[str], sig: int) -> None:

@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit import quiet
 from kit.quiet import stop
 from kit.statement import CONTAINER_PLACEHOLDER, Command, edited
 from kit.wait import poll
@@ -124,12 +125,7 @@ class Replay:
             stderr=subprocess.PIPE,
             start_new_session=posix,
         ) as process:
-            try:
-                out, err = process.communicate(typed, timeout=self.timeout)
-            except (subprocess.TimeoutExpired, KeyboardInterrupt):
-                stop(process, signal.SIGKILL if posix else signal.SIGTERM)
-                process.communicate()
-                raise
+            out, err = quiet.communicate(process, typed, self.timeout)
         return subprocess.CompletedProcess(words, process.returncode, out, err)
 
     def run_until_ok(self, command: Command, timeout: float = 60) -> Outcome:
