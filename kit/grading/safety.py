@@ -91,12 +91,11 @@ def statement_build(root: Path, repo: Path, project: str) -> None:
     its Dockerfile and .dockerignore files, which must all be the repository's (a
     `dockerfile` in lower case too: Docker reads it when there is no `Dockerfile`)."""
     api = root / "api"
-    found = [said("api/", why) for why in [inside.leaves(api, repo)] if why]
+    if why := inside.leaves(api, repo):
+        raise Unsafe([said("api/", why)], project)
     for name in (*allowlist.dockerfiles("Dockerfile"), ".dockerignore"):
-        if not found and (why := inside.problem(api / name, repo)):
-            found.append(said(f"api/{name}", why))
-    if found:
-        raise Unsafe(found, project)
+        if why := inside.problem(api / name, repo):
+            raise Unsafe([said(f"api/{name}", why)], project)
 
 
 @dataclass
